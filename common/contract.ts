@@ -1,0 +1,234 @@
+/**
+ * The one list of calls between the renderer and the main process.
+ *
+ * Every channel is declared here once, with a zod schema for its request; the
+ * TypeScript types of requests, responses and stream events are derived from
+ * these declarations. The Electron transport (main/ipc.ts + preload), the
+ * browser-mode transport (main/web/) and the renderer client (renderer/api.ts)
+ * are thin adapters over this file. This module imports only zod: every
+ * process (main, worker, preload, renderer) may import it.
+ */
+import { z } from 'zod';
+
+/** Caps that apply before any work is done (BAD-INPUTS F.3). */
+export const MAX_DOCUMENT_CHARS = 20_000_000;
+export const MAX_PROMPT_CHARS = 2_000_000;
+export const MAX_TITLE_CHARS = 200;
+
+/** Document ids double as file names: lower-case slugs only, so no path can escape the folder. */
+export const DocumentId = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'a document id is lower-case letters, digits and dashes');
+
+export const Theme = z.enum(['system', 'light', 'dark']);
+
+/** Knobs of one generation request; every field is optional and has an engine default. */
+export const GenerateOptions = z
+  .object({
+    maxTokens: z.number().int().min(1).max(1024).optional(),
+    minTokens: z.number().int().min(0).max(1024).optional(),
+    greedy: z.boolean().optional(),
+    temperature: z.number().finite().min(0).max(5).optional(),
+    topK: z.number().int().min(0).max(100_000).optional(),
+    topP: z.number().finite().gt(0).max(1).optional(),
+    repetitionPenalty: z.number().finite().min(1).max(5).optional(),
+    noRepeatNgramSize: z.number().int().min(0).max(16).optional(),
+    numBeams: z.number().int().min(1).max(16).optional(),
+    lengthPenalty: z.number().finite().min(-5).max(5).optional(),
+    earlyStopping: z.boolean().optional(),
+    n: z.number().int().min(1).max(8).optional(),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    stop: z.array(z.string().min(1).max(64)).max(8).optional(),
+    timeBudgetMs: z.number().int().min(1).max(600_000).optional(),
+  })
+  .strict();
+
+export const GenerateTask = z.enum(['raw', 'continue', 'outline', 'ideas']);
+
+export const SettingsSchema = z
+  .object({
+    theme: Theme,
+    documentsDir: z.string().max(4096),
+    autosaveDelayMs: z.number().int().min(500).max(60_000),
+    ghostText: z.boolean(),
+    suggestDelayMs: z.number().int().min(50).max(5_000),
+    generation: GenerateOptions,
+  })
+  .strict();
+export type Settings = z.infer<typeof SettingsSchema>;
+
+/** documentsDir '' means "the default folder in the user data directory". */
+export const DEFAULT_SETTINGS: Settings = {
+  theme: 'system',
+  documentsDir: '',
+  autosaveDelayMs: 2_000,
+  ghostText: true,
+  suggestDelayMs: 300,
+  generation: { maxTokens: 24, temperature: 0.8, topK: 40, topP: 0.95, repetitionPenalty: 1.1, n: 1 },
+};
+
+const Empty = z.object({}).strict();
+
+export interface BackendInfo {
+  /** 'tensorflow' (tfjs-node / -gpu), 'wasm' or 'cpu'. */
+  name: string;
+  /** e.g. 'CUDA GPU', 'CPU (native)', 'CPU (WebAssembly SIMD, 1 thread)'. */
+  device: string;
+  /** Faster backends that were tried and why they were not used. */
+  skipped: { name: string; reason: string }[];
+}
+
+export interface AppInfo {
+  version: string;
+  platform: string;
+  mode: 'electron' | 'browser';
+  /** null until the engine worker has started. */
+  backend: BackendInfo | null;
+  model: { name: string; path: string; nLayer: number; nEmbd: number; nPositions: number } | null;
+}
+
+export interface DocumentMeta {
+  id: string;
+  title: string;
+  /** Milliseconds since the epoch of the last save. */
+  updatedAt: number;
+  words: number;
+}
+
+export interface DocumentContent extends DocumentMeta {
+  /** Markdown, exactly as stored on disk (or as recovered from the journal). */
+  content: string;
+  /** True when the content came from the unsaved-changes journal after a crash. */
+  recovered: boolean;
+}
+
+/** Events of a generation stream, in order: any number of `token`, then exactly one `done` or `error`. */
+export type GenerateEvent =
+  | { type: 'token'; alternative: number; text: string; tokenId: number }
+  | {
+      type: 'done';
+      /** Full generated text of each alternative. */
+      texts: string[];
+      /** Why generation ended: 'length', 'stop' (stop string / sentence end), 'eos', 'aborted', 'time'. */
+      reason: string;
+      /** Set when the prompt was longer than the context and was cut from the left. */
+      truncatedPromptTokens: number;
+      promptTokens: number;
+      /** Prompt tokens served from the prefix cache (not recomputed). */
+      cachedTokens: number;
+      elapsedMs: number;
+    };
+
+/** A call: request schema + response type. `response` is a phantom, used only for its type. */
+interface CallDef<Req extends z.ZodType, Res> {
+  kind: 'call';
+  request: Req;
+  response: Res;
+}
+/** A stream: request schema + event type; the final event carries the result. */
+interface StreamDef<Req extends z.ZodType, Ev> {
+  kind: 'stream';
+  request: Req;
+  event: Ev;
+}
+
+const call = <Res>() => <Req extends z.ZodType>(request: Req): CallDef<Req, Res> =>
+  ({ kind: 'call', request, response: undefined as unknown as Res });
+const stream = <Ev>() => <Req extends z.ZodType>(request: Req): StreamDef<Req, Ev> =>
+  ({ kind: 'stream', request, event: undefined as unknown as Ev });
+
+export const contract = {
+  'app.info': call<AppInfo>()(Empty),
+
+  'settings.get': call<Settings>()(Empty),
+  /** Merges a partial update; the whole result is validated before anything is written. */
+  'settings.set': call<Settings>()(SettingsSchema.partial().strict()),
+
+  'documents.list': call<DocumentMeta[]>()(Empty),
+  'documents.open': call<DocumentContent>()(z.object({ id: DocumentId }).strict()),
+  /** Creates the document when `id` is absent; returns the saved metadata. */
+  'documents.save': call<DocumentMeta>()(
+    z
+      .object({
+        id: DocumentId.optional(),
+        title: z.string().max(MAX_TITLE_CHARS).optional(),
+        content: z.string().max(MAX_DOCUMENT_CHARS),
+      })
+      .strict(),
+  ),
+  /** Records unsaved changes so that a crash loses nothing; cleared by the next save. */
+  'documents.journal': call<{ ok: true }>()(
+    z.object({ id: DocumentId, content: z.string().max(MAX_DOCUMENT_CHARS) }).strict(),
+  ),
+  'documents.delete': call<{ ok: true }>()(z.object({ id: DocumentId }).strict()),
+
+  'engine.generate': stream<GenerateEvent>()(
+    z
+      .object({
+        task: GenerateTask,
+        /** For 'raw' and 'continue': the text before the caret. */
+        context: z.string().max(MAX_PROMPT_CHARS),
+        options: GenerateOptions.optional(),
+      })
+      .strict(),
+  ),
+  /** Cancels a running stream by the id its transport gave it; unknown ids are ignored. */
+  'engine.cancel': call<{ cancelled: boolean }>()(z.object({ streamId: z.string().min(1).max(64) }).strict()),
+} as const;
+
+export type Contract = typeof contract;
+export type Channel = keyof Contract;
+export type CallChannel = { [K in Channel]: Contract[K]['kind'] extends 'call' ? K : never }[Channel];
+export type StreamChannel = { [K in Channel]: Contract[K]['kind'] extends 'stream' ? K : never }[Channel];
+
+export type RequestOf<C extends Channel> = z.input<Contract[C]['request']>;
+export type ParsedRequestOf<C extends Channel> = z.output<Contract[C]['request']>;
+export type ResponseOf<C extends CallChannel> = Contract[C] extends CallDef<z.ZodType, infer R> ? R : never;
+export type EventOf<C extends StreamChannel> = Contract[C] extends StreamDef<z.ZodType, infer E> ? E : never;
+
+export function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
+}
+
+/** Expected failures travel as data, never as thrown errors across a process boundary. */
+export type ErrorCode =
+  | 'unknown_channel'
+  | 'invalid_payload'
+  | 'not_found'
+  | 'conflict'
+  | 'io_error'
+  | 'engine_crashed'
+  | 'engine_error'
+  | 'no_model'
+  | 'aborted'
+  | 'unauthorized'
+  | 'internal';
+
+export interface ApiError {
+  code: ErrorCode;
+  message: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+/**
+ * The API the renderer sees as `window.inkwell` (Electron) or gets from the
+ * WebSocket client (browser mode). Calls resolve to a Result; streams deliver
+ * events to a listener and return a handle to cancel them.
+ */
+export interface InkwellApi {
+  call<C extends CallChannel>(channel: C, request: RequestOf<C>): Promise<Result<ResponseOf<C>>>;
+  stream<C extends StreamChannel>(
+    channel: C,
+    request: RequestOf<C>,
+    onEvent: (event: EventOf<C>) => void,
+  ): StreamHandle;
+}
+
+export interface StreamHandle {
+  /** Resolves with the final result: the last event, or an error. */
+  readonly done: Promise<Result<EventOf<StreamChannel>>>;
+  cancel(): void;
+}

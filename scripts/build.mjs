@@ -1,0 +1,55 @@
+// Builds every process of the app into dist/:
+//   main (Electron entry, CommonJS), preload (CommonJS, sandboxed), the engine worker,
+//   the browser-mode server and the CLI (ES modules for plain Node) with esbuild;
+//   the renderer with Vite. Runs on `npm ci` (prepare) so a fresh clone is ready to start.
+import { build } from 'esbuild';
+import { existsSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+
+const external = [
+  'electron',
+  '@tensorflow/*',
+  'electron-store',
+  'conf',
+  'ws',
+  'zod',
+];
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  external,
+  logLevel: 'warning',
+};
+
+const nodeEntries = {
+  'main/serve': 'main/serve.ts',
+  'main/cli': 'main/cli.ts',
+  'main/engine/worker': 'main/engine/worker.ts',
+};
+
+export async function buildNode() {
+  const present = Object.fromEntries(Object.entries(nodeEntries).filter(([, src]) => existsSync(src)));
+  if (Object.keys(present).length > 0) {
+    await build({ ...common, entryPoints: present, outdir: 'dist', format: 'esm', outExtension: { '.js': '.js' },
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } });
+  }
+  if (existsSync('main/index.ts')) {
+    await build({ ...common, entryPoints: { 'main/index': 'main/index.ts' }, outdir: 'dist', format: 'cjs', outExtension: { '.js': '.cjs' } });
+  }
+  if (existsSync('preload/index.ts')) {
+    await build({ ...common, entryPoints: { 'preload/index': 'preload/index.ts' }, outdir: 'dist', format: 'cjs', outExtension: { '.js': '.cjs' } });
+  }
+}
+
+function buildRenderer() {
+  if (!existsSync('renderer/index.html')) return;
+  const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+rmSync('dist', { recursive: true, force: true });
+await buildNode();
+buildRenderer();
