@@ -1,0 +1,210 @@
+/**
+ * The main thread's handle on the engine worker (main/engine/worker.ts): all
+ * tensor work runs there, never here. Like Actual's server host, it tags each
+ * request with an id, keeps a map of pending requests, fails them all with
+ * 'engine_crashed' when the worker dies, restarts the worker lazily on the next
+ * request, and terminates it on quit. Cancellation is a message.
+ */
+import { Worker } from 'node:worker_threads';
+import type { ApiError, AppInfo, BackendInfo, GenerateEvent, ParsedRequestOf, Result } from '../common/contract';
+import type { FromWorker, ToWorker, WorkerInit } from './engine/protocol';
+
+/** After a cancel, how long the worker has to answer before the caller is released anyway. */
+export const CANCEL_GRACE_MS = 5_000;
+
+export interface EngineHostOptions {
+  /** The built worker script (dist/main/engine/worker.js), or a fake one in tests. */
+  workerPath: string;
+  init: WorkerInit;
+  /** Where to report unexpected worker messages and crashes (default console.warn). */
+  log?: (message: string) => void;
+}
+
+interface Pending {
+  onEvent: (event: GenerateEvent) => void;
+  resolve: (result: Result<GenerateEvent>) => void;
+  cleanup: () => void;
+}
+
+export interface EngineInfo {
+  backend: BackendInfo | null;
+  model: AppInfo['model'];
+  /** Set when the worker reported that it could not load its model or backend. */
+  initError: ApiError | null;
+  /** How many times the worker has died; a restart follows on the next request. */
+  crashes: number;
+}
+
+export class EngineHost {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<string, Pending>();
+  private nextId = 1;
+  private backend: BackendInfo | null = null;
+  private model: AppInfo['model'] = null;
+  private initError: ApiError | null = null;
+  private crashes = 0;
+  private stopping = false;
+  private readyWaiters: (() => void)[] = [];
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: EngineHostOptions) {
+    this.log = options.log ?? ((m) => console.warn(m));
+  }
+
+  /** Starts the worker now (it also starts on the first request). */
+  start(): void {
+    this.ensureWorker();
+  }
+
+  info(): EngineInfo {
+    return { backend: this.backend, model: this.model, initError: this.initError, crashes: this.crashes };
+  }
+
+  /** Resolves once the running worker has said 'ready' or 'init-error' (starting it if needed). */
+  whenReady(): Promise<void> {
+    this.ensureWorker();
+    if (this.backend !== null || this.initError !== null) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  generate(
+    request: ParsedRequestOf<'engine.generate'>,
+    onEvent: (event: GenerateEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<Result<GenerateEvent>> {
+    if (this.stopping) return Promise.resolve(failure('engine_crashed', 'the engine is shutting down'));
+    if (signal?.aborted) return Promise.resolve(failure('aborted', 'generation cancelled before it started'));
+    let worker: Worker;
+    try {
+      worker = this.ensureWorker();
+    } catch (err) {
+      return Promise.resolve(failure('engine_crashed', `could not start the engine worker ${this.options.workerPath}: ${messageOf(err)}`));
+    }
+    const id = String(this.nextId++);
+    return new Promise((resolve) => {
+      let graceTimer: NodeJS.Timeout | undefined;
+      const onAbort = () => {
+        this.post(worker, { type: 'cancel', id });
+        // A wedged worker must not hold the caller forever; its late answer is then dropped.
+        graceTimer = setTimeout(() => this.settle(id, failure('aborted', `generation ${id} cancelled; the engine did not confirm within ${CANCEL_GRACE_MS} ms`)), CANCEL_GRACE_MS);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(id, {
+        onEvent,
+        resolve,
+        cleanup: () => {
+          signal?.removeEventListener('abort', onAbort);
+          if (graceTimer) clearTimeout(graceTimer);
+        },
+      });
+      this.post(worker, { type: 'generate', id, request });
+    });
+  }
+
+  /** Stops the worker for good (app quit); pending requests end with an error. */
+  async terminate(): Promise<void> {
+    this.stopping = true;
+    const worker = this.worker;
+    this.worker = null;
+    this.failAll('engine_crashed', 'the engine was stopped because the app is quitting');
+    if (worker) await worker.terminate();
+  }
+
+  private post(worker: Worker, message: ToWorker): void {
+    try {
+      worker.postMessage(message);
+    } catch (err) {
+      if (message.type === 'generate') this.settle(message.id, failure('engine_crashed', `could not send request ${message.id} to the engine: ${messageOf(err)}`));
+    }
+  }
+
+  private settle(id: string, result: Result<GenerateEvent>): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.pending.delete(id);
+    entry.cleanup();
+    entry.resolve(result);
+  }
+
+  private failAll(code: ApiError['code'], message: string): void {
+    for (const id of [...this.pending.keys()]) this.settle(id, failure(code, message));
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    if (this.stopping) throw new Error('the engine is shutting down');
+    this.backend = null;
+    this.model = null;
+    this.initError = null;
+    const worker = new Worker(this.options.workerPath, { workerData: this.options.init });
+    this.worker = worker;
+    let errorMessage: string | null = null;
+    worker.on('message', (message: FromWorker) => this.onMessage(message));
+    worker.on('messageerror', (err) => this.log(`engine worker: a message could not be deserialised: ${messageOf(err)}`));
+    worker.on('error', (err) => {
+      // An uncaught exception in the worker; 'exit' follows and does the bookkeeping.
+      errorMessage = messageOf(err);
+    });
+    worker.on('exit', (code) => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      if (this.stopping) return;
+      this.crashes++;
+      const why = errorMessage !== null ? `threw: ${errorMessage}` : `exited with code ${code}`;
+      const message = `the engine worker (${this.options.workerPath}) ${why}; it restarts on the next request`;
+      this.log(message);
+      this.failAll('engine_crashed', message);
+      this.initError ??= { code: 'engine_crashed', message };
+      this.flushReadyWaiters();
+    });
+    return worker;
+  }
+
+  private flushReadyWaiters(): void {
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private onMessage(message: FromWorker): void {
+    switch (message.type) {
+      case 'ready':
+        this.backend = message.backend;
+        this.model = message.model;
+        this.flushReadyWaiters();
+        return;
+      case 'init-error':
+        this.initError = message.error;
+        this.flushReadyWaiters();
+        return;
+      case 'event': {
+        const entry = this.pending.get(message.id);
+        if (!entry) return; // a late event of a request already released (cancel grace expired)
+        try {
+          entry.onEvent(message.event);
+        } catch (err) {
+          this.log(`engine host: a listener of request ${message.id} threw: ${messageOf(err)}`);
+        }
+        if (message.event.type === 'done') this.settle(message.id, { ok: true, value: message.event });
+        return;
+      }
+      case 'error':
+        this.settle(message.id, { ok: false, error: message.error });
+        return;
+      default:
+        this.log(`engine host: unknown message from the worker: ${JSON.stringify(message).slice(0, 200)}`);
+    }
+  }
+}
+
+function failure(code: ApiError['code'], message: string): Result<never> {
+  return { ok: false, error: { code, message } };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,248 @@
+/**
+ * The transport-agnostic heart of the main process: takes an untrusted channel
+ * name and payload (from Electron IPC or the browser-mode WebSocket), checks
+ * the payload's shape cheaply, validates it against the contract's zod schema
+ * and only then calls a service. It never throws: every outcome is a Result.
+ *
+ * Handlers are a map typed from the contract, so a channel added to
+ * common/contract.ts without a handler here is a compile error.
+ */
+import {
+  contract,
+  isChannel,
+  MAX_DOCUMENT_CHARS,
+  type AppInfo,
+  type ApiError,
+  type CallChannel,
+  type EventOf,
+  type ParsedRequestOf,
+  type ResponseOf,
+  type Result,
+  type Settings,
+  type StreamChannel,
+  type DocumentContent,
+  type DocumentMeta,
+  type GenerateEvent,
+} from '../common/contract';
+import { toApiError } from './services/service-error';
+
+/** What the router needs from the services; the real ones are wired in serve.ts / index.ts. */
+export interface RouterServices {
+  appInfo(): AppInfo;
+  settings: { get(): Settings; set(partial: Partial<Settings>): Promise<Settings> };
+  documents: {
+    list(): Promise<DocumentMeta[]>;
+    open(id: string): Promise<DocumentContent>;
+    save(request: { id?: string; title?: string; content: string }): Promise<DocumentMeta>;
+    journal(id: string, content: string): Promise<{ ok: true }>;
+    delete(id: string): Promise<{ ok: true }>;
+  };
+  engine: {
+    generate(
+      request: ParsedRequestOf<'engine.generate'>,
+      onEvent: (event: GenerateEvent) => void,
+      signal: AbortSignal,
+    ): Promise<Result<GenerateEvent>>;
+  };
+}
+
+/** Streams are registered per scope (one window, one WebSocket) so one client cannot cancel another's. */
+export interface Router {
+  call(channel: unknown, payload: unknown, scope?: string): Promise<Result<unknown>>;
+  stream(
+    channel: unknown,
+    payload: unknown,
+    onEvent: (event: unknown) => void,
+    signal?: AbortSignal,
+    streamId?: string,
+    scope?: string,
+  ): Promise<Result<unknown>>;
+  /** Cancels every running stream of a scope (its window closed, its socket dropped). */
+  cancelScope(scope: string): number;
+  /** Number of running streams, for tests and diagnostics. */
+  readonly activeStreams: number;
+}
+
+type CallHandlers = { [C in CallChannel]: (request: ParsedRequestOf<C>, scope: string) => Promise<ResponseOf<C>> | ResponseOf<C> };
+type StreamHandlers = {
+  [C in StreamChannel]: (
+    request: ParsedRequestOf<C>,
+    onEvent: (event: EventOf<C>) => void,
+    signal: AbortSignal,
+  ) => Promise<Result<EventOf<C>>>;
+};
+
+// ---- payload guard (BAD-INPUTS F.1-F.3) ----
+// Iterative, so a 1e5-deep object cannot overflow the stack; a node budget; no
+// cycles or shared references; only plain JSON-like values (no Map, Date, typed
+// arrays, BigInt, functions); string caps checked before zod runs at all.
+export const GUARD_MAX_DEPTH = 32;
+export const GUARD_MAX_NODES = 10_000;
+export const GUARD_MAX_TOTAL_CHARS = MAX_DOCUMENT_CHARS + 1_000_000;
+
+function typeName(value: object): string {
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' ? name : 'object';
+}
+
+/** Returns null when the payload may go to zod, else a message naming the problem and where it is. */
+export function checkPayloadShape(payload: unknown): string | null {
+  const stack: { value: unknown; depth: number; path: string }[] = [{ value: payload, depth: 0, path: '(root)' }];
+  const seen = new Set<object>();
+  let nodes = 0;
+  let chars = 0;
+  while (stack.length > 0) {
+    const { value, depth, path } = stack.pop() as { value: unknown; depth: number; path: string };
+    if (++nodes > GUARD_MAX_NODES) return `payload has more than ${GUARD_MAX_NODES} values`;
+    if (typeof value === 'string') {
+      chars += value.length;
+      if (value.length > MAX_DOCUMENT_CHARS) return `${path}: string of ${value.length} chars exceeds ${MAX_DOCUMENT_CHARS}`;
+      if (chars > GUARD_MAX_TOTAL_CHARS) return `payload strings exceed ${GUARD_MAX_TOTAL_CHARS} chars in total`;
+      continue;
+    }
+    if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) continue;
+    if (typeof value !== 'object') return `${path}: unsupported value of type ${typeof value}`;
+    if (depth >= GUARD_MAX_DEPTH) return `${path}: nested deeper than ${GUARD_MAX_DEPTH} levels`;
+    if (seen.has(value)) return `${path}: cyclic or shared reference`;
+    seen.add(value);
+    if (Array.isArray(value)) {
+      if (value.length > GUARD_MAX_NODES) return `${path}: array of ${value.length} items exceeds ${GUARD_MAX_NODES}`;
+      for (let i = 0; i < value.length; i++) stack.push({ value: value[i], depth: depth + 1, path: `${path}[${i}]` });
+      continue;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return `${path}: unsupported value of type ${typeName(value)}`;
+    const keys = Object.keys(value);
+    if (keys.length > GUARD_MAX_NODES) return `${path}: object with ${keys.length} keys exceeds ${GUARD_MAX_NODES}`;
+    for (const key of keys) {
+      if (key === '__proto__' || key === 'constructor' || key === 'prototype') return `${path}: forbidden key "${key}"`;
+      stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1, path: path === '(root)' ? key : `${path}.${key}` });
+    }
+  }
+  return null;
+}
+
+const MAX_ISSUES_IN_MESSAGE = 8;
+
+function fail(code: ApiError['code'], message: string): Result<never> {
+  return { ok: false, error: { code, message } };
+}
+
+/** Guard + zod; the message lists zod's issues as `path: message`. */
+function validate(channel: string, payload: unknown): Result<unknown> {
+  const shape = checkPayloadShape(payload);
+  if (shape !== null) return fail('invalid_payload', `${channel}: ${shape}`);
+  const parsed = contract[channel as keyof typeof contract].request.safeParse(payload);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issues = parsed.error.issues;
+  const listed = issues
+    .slice(0, MAX_ISSUES_IN_MESSAGE)
+    .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
+    .join('; ');
+  const more = issues.length > MAX_ISSUES_IN_MESSAGE ? `; and ${issues.length - MAX_ISSUES_IN_MESSAGE} more` : '';
+  return fail('invalid_payload', `${channel}: ${listed}${more}`);
+}
+
+function describeChannel(channel: unknown): string {
+  if (typeof channel !== 'string') return `a ${channel === null ? 'null' : typeof channel} channel name`;
+  return JSON.stringify(channel.length > 64 ? `${channel.slice(0, 64)}…` : channel);
+}
+
+export function createRouter(services: RouterServices): Router {
+  /** Running streams by scope + '\0' + streamId. */
+  const running = new Map<string, AbortController>();
+  let nextStreamId = 1;
+  const keyOf = (scope: string, streamId: string) => `${scope}\0${streamId}`;
+
+  const calls: CallHandlers = {
+    'app.info': () => services.appInfo(),
+    'settings.get': () => services.settings.get(),
+    'settings.set': (request) => services.settings.set(request),
+    'documents.list': () => services.documents.list(),
+    'documents.open': (request) => services.documents.open(request.id),
+    'documents.save': (request) => services.documents.save(request),
+    'documents.journal': (request) => services.documents.journal(request.id, request.content),
+    'documents.delete': (request) => services.documents.delete(request.id),
+    'engine.cancel': (request, scope) => {
+      const controller = running.get(keyOf(scope, request.streamId));
+      if (!controller) return { cancelled: false };
+      controller.abort();
+      return { cancelled: true };
+    },
+  };
+
+  const streams: StreamHandlers = {
+    'engine.generate': (request, onEvent, signal) => services.engine.generate(request, onEvent, signal),
+  };
+
+  return {
+    get activeStreams() {
+      return running.size;
+    },
+
+    async call(channel, payload, scope = '') {
+      try {
+        if (!isChannel(channel)) return fail('unknown_channel', `unknown channel ${describeChannel(channel)}`);
+        if (contract[channel].kind !== 'call') return fail('unknown_channel', `${channel} is a stream; open it as a stream, not a call`);
+        const checked = validate(channel, payload);
+        if (!checked.ok) return checked;
+        const handler = calls[channel as CallChannel] as (request: unknown, scope: string) => unknown;
+        return { ok: true, value: await handler(checked.value, scope) };
+      } catch (err) {
+        return { ok: false, error: toApiError(err) };
+      }
+    },
+
+    async stream(channel, payload, onEvent, signal, streamId, scope = '') {
+      let key: string | null = null;
+      try {
+        if (!isChannel(channel)) return fail('unknown_channel', `unknown channel ${describeChannel(channel)}`);
+        if (contract[channel].kind !== 'stream') return fail('unknown_channel', `${channel} is a call, not a stream`);
+        const id = streamId ?? `auto-${nextStreamId++}`;
+        if (running.has(keyOf(scope, id))) return fail('conflict', `${channel}: stream id ${JSON.stringify(id)} is already running`);
+        const checked = validate(channel, payload);
+        if (!checked.ok) return checked;
+        if (signal?.aborted) return fail('aborted', `${channel}: cancelled before it started`);
+        const controller = new AbortController();
+        const onOuterAbort = () => controller.abort();
+        signal?.addEventListener('abort', onOuterAbort, { once: true });
+        key = keyOf(scope, id);
+        running.set(key, controller);
+        try {
+          const handler = streams[channel as StreamChannel] as (
+            request: unknown,
+            onEvent: (event: unknown) => void,
+            signal: AbortSignal,
+          ) => Promise<Result<unknown>>;
+          // A listener that throws (a closed window) must not break the stream for the engine.
+          const safeOnEvent = (event: unknown) => {
+            try {
+              onEvent(event);
+            } catch {
+              controller.abort();
+            }
+          };
+          return await handler(checked.value, safeOnEvent, controller.signal);
+        } finally {
+          signal?.removeEventListener('abort', onOuterAbort);
+        }
+      } catch (err) {
+        return { ok: false, error: toApiError(err) };
+      } finally {
+        if (key !== null) running.delete(key);
+      }
+    },
+
+    cancelScope(scope) {
+      let n = 0;
+      const prefix = `${scope}\0`;
+      for (const [key, controller] of running) {
+        if (key.startsWith(prefix)) {
+          controller.abort();
+          n++;
+        }
+      }
+      return n;
+    },
+  };
+}

@@ -1,0 +1,280 @@
+/**
+ * Documents are Markdown files in the documents folder: `<id>.md`, where the id
+ * is a lower-case slug (the contract's DocumentId, so no id can name a path
+ * outside the folder). Saves are atomic; deletes move the file to
+ * <dataDir>/Trash and never unlink; unsaved changes go to the journal and win
+ * over the file on open when they are newer (a crash recovery).
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import {
+  DocumentId,
+  MAX_DOCUMENT_CHARS,
+  MAX_TITLE_CHARS,
+  type DocumentContent,
+  type DocumentMeta,
+} from '../../common/contract';
+import { sweepTempFiles, writeFileAtomic } from './atomic-write';
+import type { JournalService } from './journal';
+import { ServiceError, errnoCode, ioError } from './service-error';
+
+const EXT = '.md';
+const SLUG_MAX = 60;
+/** UTF-8 needs at most 4 bytes a UTF-16 unit pair; a bigger file is refused before it is read. */
+const MAX_DOCUMENT_BYTES = MAX_DOCUMENT_CHARS * 3;
+/** Names Windows refuses as files, whatever the extension. */
+const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/;
+
+export interface DocumentsOptions {
+  dataDir: string;
+  /** The folder, read on every call so a settings change takes effect at once. */
+  documentsDir: () => string;
+  journal: JournalService;
+}
+
+export interface SaveRequest {
+  id?: string;
+  title?: string;
+  content: string;
+}
+
+/** Title: the first '# ' heading, else the first non-empty line, else the fallback. */
+export function titleOf(content: string, fallback = 'Untitled'): string {
+  const head = content.slice(0, 100_000).replace(/^\uFEFF/, '');
+  const heading = /^#[ \t]+(.+)$/m.exec(head);
+  const line = heading?.[1] ?? head.split(/\r?\n/).find((l) => l.trim() !== '');
+  const title = (line ?? '').replace(/^#+\s*/, '').trim();
+  return (title || fallback).slice(0, MAX_TITLE_CHARS);
+}
+
+/** Words: runs of non-space characters holding a letter or digit, so Markdown marks ('#', '-', '>') are not words. */
+export function countWords(content: string): number {
+  let words = 0;
+  let inWord = false;
+  let counted = false;
+  for (let i = 0; i < content.length; i++) {
+    const c = content.charCodeAt(i);
+    const space = c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x3000 || c === 0x2028 || c === 0x2029;
+    if (space) {
+      inWord = false;
+      continue;
+    }
+    if (!inWord) counted = false;
+    inWord = true;
+    // ASCII letters and digits, or anything beyond ASCII (letters of other scripts, emoji).
+    const wordy = (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122) || c >= 0x80;
+    if (wordy && !counted) {
+      words++;
+      counted = true;
+    }
+  }
+  return words;
+}
+
+/** A file-name-safe id from a title: ASCII letters and digits joined by dashes. */
+export function slugify(title: string): string {
+  const slug = title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, SLUG_MAX)
+    .replace(/-+$/, '');
+  if (!slug) return 'untitled';
+  return WINDOWS_RESERVED.test(slug) ? `${slug}-doc` : slug;
+}
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+export class DocumentsService {
+  /** Per-id chains: a save, a journal write and a delete of one document never interleave. */
+  private readonly chains = new Map<string, Promise<unknown>>();
+  /** Ids handed out to creates that have not hit the disk yet. */
+  private readonly reserved = new Set<string>();
+  /** Metadata by id, valid while the file's mtime and size are unchanged: list() need not reread every file. */
+  private readonly metaCache = new Map<string, { mtimeMs: number; size: number; meta: DocumentMeta }>();
+
+  constructor(private readonly options: DocumentsOptions) {}
+
+  get dir(): string {
+    return this.options.documentsDir();
+  }
+
+  private fileOf(id: string): string {
+    // Defence in depth: the router validated the id already.
+    if (!DocumentId.safeParse(id).success) throw new ServiceError('invalid_payload', `invalid document id ${JSON.stringify(id)}`);
+    return path.join(this.dir, `${id}${EXT}`);
+  }
+
+  private serial<T>(id: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.chains.get(id) ?? Promise.resolve()).then(work);
+    const tail = run.catch(() => undefined);
+    this.chains.set(id, tail);
+    void tail.then(() => {
+      if (this.chains.get(id) === tail) this.chains.delete(id);
+    });
+    return run;
+  }
+
+  /** stat that refuses what is not a plain file (a symlink could point anywhere). */
+  private async statDoc(id: string): Promise<import('node:fs').Stats | null> {
+    try {
+      const st = await fsp.lstat(this.fileOf(id));
+      if (st.isSymbolicLink() || !st.isFile()) {
+        throw new ServiceError('io_error', `${this.fileOf(id)} is not a regular file; Inkwell does not follow links out of the documents folder`);
+      }
+      return st;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return null;
+      if (err instanceof ServiceError) throw err;
+      throw ioError(`cannot read document "${id}"`, err);
+    }
+  }
+
+  private async readDoc(id: string, st: import('node:fs').Stats): Promise<string> {
+    if (st.size > MAX_DOCUMENT_BYTES) {
+      throw new ServiceError('io_error', `${this.fileOf(id)} is ${st.size} bytes, above the ${MAX_DOCUMENT_BYTES}-byte document limit`);
+    }
+    try {
+      return await fsp.readFile(this.fileOf(id), 'utf8');
+    } catch (err) {
+      throw ioError(`cannot read document "${id}"`, err);
+    }
+  }
+
+  async list(): Promise<DocumentMeta[]> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.dir);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw ioError(`cannot list ${this.dir}`, err);
+    }
+    const metas: DocumentMeta[] = [];
+    for (const name of names) {
+      if (!name.endsWith(EXT)) continue;
+      const id = name.slice(0, -EXT.length);
+      if (!DocumentId.safeParse(id).success) continue;
+      try {
+        const st = await this.statDoc(id);
+        if (!st || st.size > MAX_DOCUMENT_BYTES) continue;
+        const cached = this.metaCache.get(id);
+        if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) {
+          metas.push(cached.meta);
+          continue;
+        }
+        const content = await this.readDoc(id, st);
+        const meta = { id, title: titleOf(content), updatedAt: Math.floor(st.mtimeMs), words: countWords(content) };
+        this.metaCache.set(id, { mtimeMs: st.mtimeMs, size: st.size, meta });
+        metas.push(meta);
+      } catch {
+        // One unreadable file (a link, a permission problem) must not hide all the others.
+      }
+    }
+    return metas.sort((a, b) => b.updatedAt - a.updatedAt || a.id.localeCompare(b.id));
+  }
+
+  async open(id: string): Promise<DocumentContent> {
+    const st = await this.statDoc(id);
+    const journal = await this.options.journal.read(id);
+    if (journal && (!st || journal.updatedAt > st.mtimeMs)) {
+      const content = journal.content;
+      return { id, title: titleOf(content), updatedAt: Math.floor(journal.updatedAt), words: countWords(content), content, recovered: true };
+    }
+    if (!st) throw new ServiceError('not_found', `no document "${id}" in ${this.dir}`);
+    const content = await this.readDoc(id, st);
+    return { id, title: titleOf(content), updatedAt: Math.floor(st.mtimeMs), words: countWords(content), content, recovered: false };
+  }
+
+  /** Writes the document atomically (creating it when `id` is absent) and clears its journal. */
+  async save(request: SaveRequest): Promise<DocumentMeta> {
+    const id = request.id ?? (await this.newId(request.title ?? titleOf(request.content, '')));
+    try {
+      return await this.serial(id, async () => {
+        const existing = await this.statDoc(id);
+        if (existing === null) await this.ensureDir();
+        try {
+          await writeFileAtomic(this.fileOf(id), request.content);
+        } catch (err) {
+          throw ioError(`could not save "${id}"; the previous version is intact`, err);
+        }
+        await this.options.journal.clear(id);
+        const st = await fsp.stat(this.fileOf(id));
+        const meta = { id, title: titleOf(request.content, request.title?.trim() || 'Untitled'), updatedAt: Math.floor(st.mtimeMs), words: countWords(request.content) };
+        this.metaCache.set(id, { mtimeMs: st.mtimeMs, size: st.size, meta });
+        return meta;
+      });
+    } finally {
+      this.reserved.delete(id);
+    }
+  }
+
+  async journal(id: string, content: string): Promise<{ ok: true }> {
+    await this.serial(id, () => this.options.journal.write(id, content));
+    return { ok: true };
+  }
+
+  /** Moves the document (and any journal entry) to <dataDir>/Trash; nothing is unlinked. */
+  async delete(id: string): Promise<{ ok: true }> {
+    return this.serial(id, async () => {
+      const trash = path.join(this.options.dataDir, 'Trash');
+      const stamp = timestamp();
+      const st = await this.statDoc(id);
+      try {
+        await fsp.mkdir(trash, { recursive: true });
+      } catch (err) {
+        throw ioError(`cannot create the trash folder ${trash}`, err);
+      }
+      const movedJournal = await this.options.journal.moveTo(id, path.join(trash, `${id}-${stamp}.journal${EXT}`));
+      if (!st) {
+        if (movedJournal) return { ok: true };
+        throw new ServiceError('not_found', `no document "${id}" in ${this.dir}`);
+      }
+      await this.moveToTrash(this.fileOf(id), path.join(trash, `${id}-${stamp}${EXT}`));
+      this.metaCache.delete(id);
+      return { ok: true };
+    });
+  }
+
+  private async moveToTrash(from: string, to: string): Promise<void> {
+    try {
+      await fsp.rename(from, to);
+    } catch (err) {
+      if (errnoCode(err) !== 'EXDEV') throw ioError(`could not move ${from} to the trash`, err);
+      // The documents folder is on another volume: copy, then remove the original only once the copy is whole.
+      try {
+        await fsp.copyFile(from, to);
+        await fsp.rm(from);
+      } catch (copyErr) {
+        throw ioError(`could not move ${from} to the trash across volumes`, copyErr);
+      }
+    }
+  }
+
+  private async ensureDir(): Promise<void> {
+    try {
+      await fsp.mkdir(this.dir, { recursive: true });
+      await sweepTempFiles(this.dir);
+    } catch (err) {
+      throw ioError(`cannot create the documents folder ${this.dir}`, err);
+    }
+  }
+
+  /** A unique id from the title: the slug, then slug-2, slug-3... skipping files, journals and pending creates. */
+  private async newId(title: string): Promise<string> {
+    const base = slugify(title).slice(0, 70);
+    for (let n = 1; n < 10_000; n++) {
+      const id = n === 1 ? base : `${base}-${n}`;
+      if (this.reserved.has(id)) continue;
+      const taken = (await this.statDoc(id).catch(() => true)) !== null || (await this.options.journal.read(id)) !== null;
+      // Re-check after the awaits: a concurrent create may have taken the id meanwhile.
+      if (taken || this.reserved.has(id)) continue;
+      this.reserved.add(id);
+      return id;
+    }
+    throw new ServiceError('conflict', `no free document id for "${base}"`);
+  }
+}
