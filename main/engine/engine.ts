@@ -1,0 +1,157 @@
+/**
+ * The engine facade the worker runs: one backend, at most one loaded model,
+ * a prefix cache, and the contract's `engine.generate` on top of generate().
+ *
+ * Requests run one at a time in arrival order (the model and the wasm heap
+ * are not shareable between two forward passes); a queued request whose
+ * signal is aborted before its turn ends at once with reason 'aborted'.
+ * Expected failures are thrown as EngineError with a contract error code;
+ * the worker turns any other exception into 'engine_error'.
+ */
+import type { ApiError, AppInfo, BackendInfo, ErrorCode, GenerateEvent, ParsedRequestOf } from '../../common/contract';
+import type { WorkerInit } from './protocol';
+import type { LanguageModel, TextTokenizer } from './types';
+import { initBackend } from './backend';
+import { loadModelFolder } from './model-loader';
+import { generate, type GenerateOptions, type GenerateResult } from './generate';
+import { PrefixCache } from './prefix-cache';
+import { buildContinuePrompt, buildIdeasPrompt, buildOutlinePrompt, continuationAfter, TASK_STOP, trimContinuation } from './tasks';
+
+export type GenerateRequest = ParsedRequestOf<'engine.generate'>;
+
+/** An expected failure with the contract's error code (no model, bad input for the model...). */
+export class EngineError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+/** The contract's error for any thrown value: EngineError keeps its code, the rest is engine_error. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof EngineError) return { code: err.code, message: err.message };
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'engine_error', message };
+}
+
+interface LoadedModel {
+  model: LanguageModel;
+  tokenizer: TextTokenizer;
+  info: NonNullable<AppInfo['model']>;
+}
+
+/** A suggestion is complete once trimContinuation would keep a whole sentence (or a line ends). */
+const ENDS_SENTENCE = /[.!?…]["'”’)\]]*$/;
+export function continuationComplete(text: string): boolean {
+  const body = text.replace(/^\s+/, '');
+  if (body.includes('\n')) return true;
+  const kept = trimContinuation(text);
+  return ENDS_SENTENCE.test(kept) && (kept.match(/\S+/g) ?? []).length >= 3;
+}
+
+export class Engine {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly prefixCache = new PrefixCache();
+
+  private constructor(
+    readonly backend: BackendInfo,
+    private loaded: LoadedModel | null,
+  ) {}
+
+  /** Starts the backend and loads the model folder, if any. Throws when either fails. */
+  static async create(init: WorkerInit): Promise<Engine> {
+    const backend = await initBackend(init.backend);
+    if (init.modelDir === null) return new Engine(backend, null);
+    const m = await loadModelFolder(init.modelDir);
+    const { nLayer, nEmbd, nPositions } = m.config;
+    return new Engine(backend, {
+      model: m.model,
+      tokenizer: m.tokenizer,
+      info: { name: m.name, path: init.modelDir, nLayer, nEmbd, nPositions },
+    });
+  }
+
+  info(): { backend: BackendInfo; model: AppInfo['model'] } {
+    return { backend: this.backend, model: this.loaded?.info ?? null };
+  }
+
+  /**
+   * Runs one engine.generate request after the ones before it; streams
+   * 'token' events and ends with exactly one 'done' event (or throws).
+   */
+  generate(request: GenerateRequest, onEvent: (event: GenerateEvent) => void, signal?: AbortSignal): Promise<void> {
+    const run = this.queue.then(() => this.run(request, onEvent, signal));
+    // A failed request must not block the ones queued after it.
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Frees the model and every cached tensor. The engine is unusable afterwards. */
+  dispose(): void {
+    this.prefixCache.clear();
+    this.loaded?.model.dispose();
+    this.loaded = null;
+  }
+
+  private async run(request: GenerateRequest, onEvent: (event: GenerateEvent) => void, signal?: AbortSignal): Promise<void> {
+    const loaded = this.loaded;
+    if (!loaded) throw new EngineError('no_model', 'no model is loaded: choose a GPT-2 model folder in Models');
+    const options: GenerateOptions = { ...request.options };
+    const plan = taskPlan(request);
+    if (plan.stop.length > 0) options.stop = [...(options.stop ?? []), ...plan.stop];
+    const ids = loaded.tokenizer.encode(plan.prompt);
+    const result: GenerateResult = await generate(loaded.model, loaded.tokenizer, ids, options, {
+      signal,
+      prefixCache: this.prefixCache,
+      onToken: (alternative, tokenId, text) => onEvent({ type: 'token', alternative, text, tokenId }),
+      stopWhen: plan.stopWhen,
+    });
+    const finish = (text: string) => plan.finish(text, result.reason === 'eos');
+    onEvent({
+      type: 'done',
+      texts: result.alternatives.map((a) => finish(a.text)),
+      reason: result.reason,
+      truncatedPromptTokens: result.truncatedPromptTokens,
+      promptTokens: result.promptTokens,
+      cachedTokens: result.cachedTokens,
+      elapsedMs: result.elapsedMs,
+    });
+  }
+}
+
+/** How a task becomes a generation: its prompt, extra stop strings, when to stop, and how raw output becomes the text shown. */
+export interface TaskPlan {
+  prompt: string;
+  stop: readonly string[];
+  stopWhen?: (text: string) => boolean;
+  /** `ended`: the model ended the text itself (EOS), so its last word is whole. */
+  finish: (text: string, ended: boolean) => string;
+}
+
+/**
+ * 'raw' runs the context as it is. 'continue' builds the story prompt, stops
+ * at the first full sentence and returns what to insert at the caret.
+ * 'outline' and 'ideas' treat the context as the topic / premise and return
+ * the raw list text (the services parse it with parseOutline / parseIdeas).
+ */
+export function taskPlan(request: GenerateRequest): TaskPlan {
+  const context = request.context;
+  switch (request.task) {
+    case 'raw':
+      return { prompt: context, stop: [], finish: (t) => t };
+    case 'continue':
+      return {
+        prompt: buildContinuePrompt({ before: context }),
+        stop: [],
+        stopWhen: continuationComplete,
+        finish: (t, ended) => continuationAfter(context, trimContinuation(t, { ended })),
+      };
+    case 'outline':
+      return { prompt: buildOutlinePrompt({ topic: context, shape: 'news' }), stop: TASK_STOP, finish: (t) => t };
+    case 'ideas':
+      return { prompt: buildIdeasPrompt({ premise: context, kind: 'ideas' }), stop: TASK_STOP, finish: (t) => t };
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * The engine worker's entry (worker_threads): a message loop around Engine.
+ *
+ * Protocol (protocol.ts): the first message out is exactly one 'ready' or
+ * 'init-error'. Then, per request id, any number of 'event' messages ending
+ * in a 'done' event, or an 'error' message. 'cancel' aborts a running or
+ * queued request by id (unknown ids are ignored); the engine checks the
+ * signal between tokens and ends the stream with reason 'aborted'.
+ * Nothing thrown here escapes: request failures become 'error' messages and
+ * a failure to start becomes 'init-error'.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol';
+import { Engine, toApiError } from './engine';
+
+const port = parentPort;
+if (!port) throw new Error('engine worker: started outside worker_threads (no parentPort)');
+
+const send = (message: FromWorker): void => port.postMessage(message);
+const running = new Map<string, AbortController>();
+
+async function start(): Promise<Engine | null> {
+  try {
+    const engine = await Engine.create(workerData as WorkerInit);
+    send({ type: 'ready', ...engine.info() });
+    return engine;
+  } catch (err) {
+    send({ type: 'init-error', error: toApiError(err) });
+    return null;
+  }
+}
+
+// Listen before the engine is ready so that no early message is lost; requests wait for start-up.
+const engineReady = start();
+
+function handleGenerate(id: string, request: Extract<ToWorker, { type: 'generate' }>['request']): void {
+  if (running.has(id)) {
+    send({ type: 'error', id, error: { code: 'invalid_payload', message: `request id '${id}' is already running` } });
+    return;
+  }
+  const controller = new AbortController();
+  running.set(id, controller);
+  void (async () => {
+    try {
+      const engine = await engineReady;
+      if (!engine) throw new Error('the engine failed to start (see init-error)');
+      await engine.generate(request, (event) => send({ type: 'event', id, event }), controller.signal);
+    } catch (err) {
+      send({ type: 'error', id, error: toApiError(err) });
+    } finally {
+      running.delete(id);
+    }
+  })();
+}
+
+port.on('message', (message: ToWorker) => {
+  try {
+    switch (message?.type) {
+      case 'generate':
+        handleGenerate(message.id, message.request);
+        break;
+      case 'cancel':
+        running.get(message.id)?.abort();
+        break;
+      default:
+        console.warn(`engine worker: ignoring a message of unknown type ${JSON.stringify((message as { type?: unknown })?.type)}`);
+    }
+  } catch (err) {
+    console.error('engine worker: failed to handle a message', err);
+  }
+});
