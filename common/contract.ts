@@ -121,6 +121,67 @@ export type GenerateEvent =
       elapsedMs: number;
     };
 
+/** Model ids double as folder names under <dataDir>/models: lower-case slugs only. */
+export const ModelId = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'a model id is lower-case letters, digits and dashes');
+export const MAX_PATH_CHARS = 4096;
+/** An absolute file-system path chosen by the user (import source, export target). */
+const UserPath = z
+  .string()
+  .min(1)
+  .max(MAX_PATH_CHARS)
+  .refine((p) => !p.includes('\0'), 'a path cannot contain NUL')
+  // Relative paths would resolve against the main process's working folder, which the user never sees.
+  .refine((p) => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p), 'an absolute path is required');
+
+export type ModelOriginKind = 'builtin' | 'downloaded' | 'imported' | 'finetuned';
+
+/** One installed model, as the registry lists it. */
+export interface ModelInfo {
+  id: string;
+  name: string;
+  /** from: catalogue name, source path or base model id; files: training file names (fine-tunes); date: ISO 8601. */
+  origin: { kind: ModelOriginKind; from?: string; files?: string[]; steps?: number; date: string };
+  architecture: { layers: number; width: number; heads: number; context: number; vocab: number; parameters: number };
+  sizeBytes: number;
+  validationPerplexity: number | null;
+  active: boolean;
+  /** The model folder (Hugging Face layout). */
+  path: string;
+}
+
+/** A model the downloader knows, with what is already on disk. */
+export interface CatalogueItem {
+  name: string;
+  displayName: string;
+  repo: string;
+  parameters: number;
+  /** Sum of the files' sizes, or null when a size is not in the catalogue. */
+  sizeBytes: number | null;
+  installed: boolean;
+  /** Bytes of an interrupted download that the next download resumes from. */
+  partialBytes: number;
+}
+
+/** Events of a download stream: `progress` (throttled), then one `done`; failures end the stream with an error. */
+export type DownloadEvent =
+  | {
+      type: 'progress';
+      phase: 'downloading' | 'verifying' | 'validating';
+      file: string;
+      fileIndex: number;
+      fileCount: number;
+      /** Bytes of the whole model on disk so far, and the expected total (null when unknown). */
+      bytes: number;
+      total: number | null;
+      speedBytesPerSec: number;
+      etaSeconds: number | null;
+    }
+  | { type: 'done'; model: ModelInfo };
+
 /** A call: request schema + response type. `response` is a phantom, used only for its type. */
 interface CallDef<Req extends z.ZodType, Res> {
   kind: 'call';
@@ -176,6 +237,20 @@ export const contract = {
   ),
   /** Cancels a running stream by the id its transport gave it; unknown ids are ignored. */
   'engine.cancel': call<{ cancelled: boolean }>()(z.object({ streamId: z.string().min(1).max(64) }).strict()),
+  'models.list': call<ModelInfo[]>()(Empty),
+  'models.catalogue': call<CatalogueItem[]>()(Empty),
+  'models.setActive': call<ModelInfo>()(z.object({ id: ModelId }).strict()),
+  'models.rename': call<ModelInfo>()(z.object({ id: ModelId, name: z.string().trim().min(1).max(MAX_TITLE_CHARS) }).strict()),
+  /** Moves the model folder to the trash folder; the built-in model cannot be deleted. */
+  'models.delete': call<{ ok: true }>()(z.object({ id: ModelId }).strict()),
+  /** Validates a Hugging Face GPT-2 folder (or a .tar or .zip of one), then copies it in. */
+  'models.import': call<ModelInfo>()(z.object({ path: UserPath, name: z.string().trim().min(1).max(MAX_TITLE_CHARS).optional() }).strict()),
+  /** Writes the model in HF layout with a model card to a new folder (or an archive when the path ends in .tar or .zip). */
+  'models.export': call<{ path: string }>()(z.object({ id: ModelId, path: UserPath }).strict()),
+  /** Forgets the partial files of an interrupted download. */
+  'models.discardDownload': call<{ ok: true }>()(z.object({ name: z.string().min(1).max(80) }).strict()),
+  /** Downloads a catalogue model; cancelling (engine.cancel with the stream id) pauses it: the next call resumes. */
+  'models.download': stream<DownloadEvent>()(z.object({ name: z.string().min(1).max(80) }).strict()),
 } as const;
 
 export type Contract = typeof contract;
@@ -204,7 +279,11 @@ export type ErrorCode =
   | 'no_model'
   | 'aborted'
   | 'unauthorized'
-  | 'internal';
+  | 'internal'
+  | 'invalid_model'
+  | 'download_failed'
+  | 'checksum_mismatch'
+  | 'disk_full';
 
 export interface ApiError {
   code: ErrorCode;

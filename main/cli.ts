@@ -6,6 +6,8 @@
 import { pathToFileURL } from 'node:url';
 import { UsageError } from './cli/args';
 import { detokenizeCommand, generateCommand, infoCommand, scoreCommand, tokenizeCommand, type Io } from './cli/commands';
+import { FINETUNE_HELP, finetuneCommand } from './cli/finetune';
+import { modelsCommand } from './cli/models';
 
 export type { Io } from './cli/commands';
 
@@ -27,7 +29,9 @@ Usage:
                    --length-penalty X --early-stopping] [--n K] [--stop S] [--json]
       Continues the prompt; prints the text, or {"ids":[...],"text":"..."}
       with --json (an array of them with --n).
-  inkwell --help
+  inkwell models list|catalogue|download NAME|import PATH|export ID PATH|use ID|rm ID
+      The model library ('inkwell models' for details).
+${FINETUNE_HELP}  inkwell --help
       This text.
 
 DIR is a Hugging Face GPT-2 folder: config.json, model.safetensors, vocab.json, merges.txt.
@@ -40,6 +44,8 @@ const COMMANDS: Record<string, (argv: readonly string[], io: Io) => Promise<numb
   detokenize: detokenizeCommand,
   score: scoreCommand,
   generate: generateCommand,
+  models: modelsCommand,
+  finetune: finetuneCommand,
 };
 
 export async function main(argv: readonly string[], io: Io): Promise<number> {

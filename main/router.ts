@@ -23,8 +23,24 @@ import {
   type DocumentContent,
   type DocumentMeta,
   type GenerateEvent,
+  type CatalogueItem,
+  type DownloadEvent,
+  type ModelInfo,
 } from '../common/contract';
-import { toApiError } from './services/service-error';
+import { ServiceError, toApiError } from './services/service-error';
+
+/** The model library (main/services/models); optional so that tests of other services need not fake it. */
+export interface ModelsRouterService {
+  list(): Promise<ModelInfo[]>;
+  catalogue(): Promise<CatalogueItem[]>;
+  setActive(id: string): Promise<ModelInfo>;
+  rename(id: string, name: string): Promise<ModelInfo>;
+  delete(id: string): Promise<{ ok: true }>;
+  import(request: { path: string; name?: string }): Promise<ModelInfo>;
+  export(id: string, path: string): Promise<{ path: string }>;
+  discardDownload(name: string): Promise<{ ok: true }>;
+  download(name: string, onEvent: (event: DownloadEvent) => void, signal: AbortSignal): Promise<Result<DownloadEvent>>;
+}
 
 /** What the router needs from the services; the real ones are wired in serve.ts / index.ts. */
 export interface RouterServices {
@@ -44,6 +60,7 @@ export interface RouterServices {
       signal: AbortSignal,
     ): Promise<Result<GenerateEvent>>;
   };
+  models?: ModelsRouterService;
 }
 
 /** Streams are registered per scope (one window, one WebSocket) so one client cannot cancel another's. */
@@ -153,6 +170,10 @@ export function createRouter(services: RouterServices): Router {
   const running = new Map<string, AbortController>();
   let nextStreamId = 1;
   const keyOf = (scope: string, streamId: string) => `${scope}\0${streamId}`;
+  const models = (): ModelsRouterService => {
+    if (!services.models) throw new ServiceError('not_found', 'the model library is not available in this process');
+    return services.models;
+  };
 
   const calls: CallHandlers = {
     'app.info': () => services.appInfo(),
@@ -169,10 +190,19 @@ export function createRouter(services: RouterServices): Router {
       controller.abort();
       return { cancelled: true };
     },
+    'models.list': () => models().list(),
+    'models.catalogue': () => models().catalogue(),
+    'models.setActive': (request) => models().setActive(request.id),
+    'models.rename': (request) => models().rename(request.id, request.name),
+    'models.delete': (request) => models().delete(request.id),
+    'models.import': (request) => models().import(request),
+    'models.export': (request) => models().export(request.id, request.path),
+    'models.discardDownload': (request) => models().discardDownload(request.name),
   };
 
   const streams: StreamHandlers = {
     'engine.generate': (request, onEvent, signal) => services.engine.generate(request, onEvent, signal),
+    'models.download': (request, onEvent, signal) => models().download(request.name, onEvent, signal),
   };
 
   return {

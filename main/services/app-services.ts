@@ -9,6 +9,7 @@ import { EngineHost } from '../engine-host';
 import { createRouter, type Router } from '../router';
 import { DocumentsService } from './documents';
 import { JournalService } from './journal';
+import { ModelsService } from './models/models-service';
 import { SettingsService } from './settings';
 
 export interface AppServicesOptions {
@@ -21,6 +22,10 @@ export interface AppServicesOptions {
   /** Forces a tfjs backend, for tests and benchmarks. */
   backend?: string;
   log?: (message: string) => void;
+  /** Model downloads' source: the hub (default), a mirror, or a local folder (INKWELL_MODELS_BASE_URL). */
+  modelsBaseUrl?: string;
+  /** True when modelDir came from --model / INKWELL_MODEL: it then wins over the registry's active model. */
+  modelDirExplicit?: boolean;
 }
 
 export interface AppServices {
@@ -28,6 +33,7 @@ export interface AppServices {
   engine: EngineHost;
   settings: SettingsService;
   documents: DocumentsService;
+  models: ModelsService;
   /** Stops the engine worker; call on quit. */
   close(): Promise<void>;
 }
@@ -45,9 +51,17 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     documentsDir: () => documentsDirOf(options.dataDir, settings.get().documentsDir),
     journal,
   });
+  // The app's model folder is the registry's built-in entry; the engine loads whichever model is active.
+  const models = await ModelsService.open({
+    dataDir: options.dataDir,
+    builtinDir: options.modelDir,
+    baseUrl: options.modelsBaseUrl || process.env.INKWELL_MODELS_BASE_URL || undefined,
+    log,
+    onActiveChanged: (m) => log(`models: ${m.name} is now the active model; it is loaded at the next start`),
+  });
   const engine = new EngineHost({
     workerPath: options.workerPath,
-    init: { modelDir: options.modelDir, ...(options.backend ? { backend: options.backend } : {}) },
+    init: { modelDir: (options.modelDirExplicit ? null : models.registry.active()?.path) ?? options.modelDir, ...(options.backend ? { backend: options.backend } : {}) },
     log,
   });
   engine.start();
@@ -60,7 +74,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     settings,
     documents,
     engine: { generate: (request, onEvent, signal) => engine.generate(request, onEvent, signal) },
+    models,
   });
 
-  return { router, engine, settings, documents, close: () => engine.terminate() };
+  return { router, engine, settings, documents, models, close: () => engine.terminate() };
 }
