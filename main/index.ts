@@ -124,6 +124,7 @@ async function start(): Promise<void> {
   services = await createAppServices({
     dataDir,
     modelDir,
+    modelDirExplicit: Boolean(process.env.INKWELL_MODEL),
     workerPath: path.join(__dirname, 'engine', 'worker.js'),
     mode: 'electron',
     version: app.getVersion(),

@@ -76,6 +76,7 @@ async function main(): Promise<void> {
   const app = await createAppServices({
     dataDir,
     modelDir,
+    modelDirExplicit: Boolean(values.model || process.env.INKWELL_MODEL),
     workerPath: path.join(HERE, 'engine', 'worker.js'),
     mode: 'browser',
     version: version(),

@@ -103,7 +103,7 @@ export async function beamSearch(
   // Beam search uses the constraints only (HF applies no warpers without sampling).
   const { processors } = buildProcessors(
     { greedy: true, repetitionPenalty: options.repetitionPenalty, noRepeatNgramSize: options.noRepeatNgramSize, minTokens },
-    { vocabSize: model.config.vocabSize, eosId: eos },
+    { vocabSize: model.config.vocabSize, eosId: eos, tokenizerVocabSize: tokenizer.vocabSize },
   );
   const hyps = new BeamHypotheses(numBeams, options.lengthPenalty ?? 1, options.earlyStopping ?? false);
 

@@ -236,7 +236,7 @@ export async function generate(
   // buildProcessors drops the warpers when greedy (greedy flag or temperature ~0): they cannot change the argmax.
   const { processors, greedy } = buildProcessors(
     { ...options, minTokens: Math.min(options.minTokens ?? 0, plan.maxNew) },
-    { vocabSize: model.config.vocabSize, eosId: tokenizer.eosId },
+    { vocabSize: model.config.vocabSize, eosId: tokenizer.eosId, tokenizerVocabSize: tokenizer.vocabSize },
   );
   const rng = createRng(options.seed ?? randomSeed());
   const n = options.n ?? 1;
