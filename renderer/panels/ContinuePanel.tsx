@@ -1,0 +1,61 @@
+/**
+ * Shows one streaming continuation below the editor with Insert / Discard.
+ * The text lives here, outside the editor state, until the writer inserts it,
+ * so save, journal and undo never see a suggestion that was not taken.
+ */
+import type { Continuation } from '../continuation';
+import { describeReason } from '../continuation';
+
+export interface ContinuePanelProps {
+  state: Continuation;
+  onInsert: () => void;
+  onDiscard: () => void;
+  onStop: () => void;
+}
+
+export function ContinuePanel({ state, onInsert, onDiscard, onStop }: ContinuePanelProps) {
+  if (state.status === 'idle') return null;
+  const busy = state.status === 'streaming';
+  return (
+    <section className="continue-panel" aria-label="Continuation" aria-busy={busy}>
+      <div className="continue-head">
+        <span className="continue-label">{busy ? 'Continuing…' : state.status === 'error' ? 'Could not continue' : 'Continuation'}</span>
+        {state.status === 'done' && (
+          <span className="continue-meta">
+            {describeReason(state.reason)}
+            {state.tokens > 0 && state.elapsedMs > 0 ? ` · ${state.tokens} tokens in ${(state.elapsedMs / 1000).toFixed(1)} s` : ''}
+          </span>
+        )}
+      </div>
+      {state.text.trim() !== '' && (
+        <p className="continue-text" data-testid="continuation-text">
+          {/* Shown without its leading space; Insert uses the text exactly as generated. */}
+          {state.text.trimStart()}
+        </p>
+      )}
+      {state.status === 'error' && (
+        <p className="continue-error" role="alert">
+          {state.message}
+        </p>
+      )}
+      <div className="continue-actions">
+        {busy ? (
+          <button type="button" className="btn" onClick={onStop}>
+            Stop
+          </button>
+        ) : (
+          <>
+            {state.status === 'done' && state.text !== '' && (
+              <button type="button" className="btn btn-primary" onClick={onInsert}>
+                Insert
+              </button>
+            )}
+            <button type="button" className="btn" onClick={onDiscard}>
+              Discard
+            </button>
+          </>
+        )}
+      </div>
+    </section>
+  );
+}

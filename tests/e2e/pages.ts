@@ -1,0 +1,75 @@
+/**
+ * The page object for Inkwell's window: small verbs over role- and
+ * text-based locators, so specs read like what a writer does.
+ */
+import { expect, type Locator, type Page } from '@playwright/test';
+
+const MOD = process.platform === 'darwin' ? 'Meta' : 'Control';
+
+export class InkwellPage {
+  readonly editor: Locator;
+  readonly saveState: Locator;
+  readonly sidebar: Locator;
+  readonly continuePanel: Locator;
+  readonly statusBar: Locator;
+
+  constructor(readonly page: Page) {
+    this.editor = page.getByRole('textbox', { name: 'Document text' });
+    this.saveState = page.getByRole('status', { name: 'Save state' });
+    this.sidebar = page.getByRole('navigation', { name: 'Documents' });
+    this.continuePanel = page.getByRole('region', { name: 'Continuation' });
+    this.statusBar = page.getByRole('contentinfo', { name: 'Status' });
+  }
+
+  async goto(url: string): Promise<void> {
+    await this.page.goto(url);
+    await expect(this.editor).toBeVisible();
+  }
+
+  /** Types at the end of the document, as a writer would after clicking into it. */
+  async type(text: string): Promise<void> {
+    await this.editor.click();
+    await this.page.keyboard.press(`${MOD}+End`);
+    await this.page.keyboard.type(text);
+  }
+
+  async press(keys: string): Promise<void> {
+    await this.page.keyboard.press(keys.replace('Mod', MOD));
+  }
+
+  async expectSaved(): Promise<void> {
+    await expect(this.saveState).toHaveText('Saved');
+  }
+
+  /** The sidebar entry whose title is `title` (the button's name also holds its date and word count). */
+  documentEntry(title: string): Locator {
+    return this.sidebar.getByRole('button', { name: title }).and(this.sidebar.locator('.doc-open'));
+  }
+
+  async newDocument(): Promise<void> {
+    await this.sidebar.getByRole('button', { name: 'New' }).click();
+    await expect(this.editor).toHaveText('');
+  }
+
+  async openDocument(title: string): Promise<void> {
+    await this.documentEntry(title).click();
+    await expect(this.documentEntry(title)).toHaveAttribute('aria-current', 'page');
+  }
+
+  /** Asks to delete, then answers the confirmation with `answer`. */
+  async deleteDocument(title: string, answer: 'Delete' | 'Cancel' = 'Delete'): Promise<void> {
+    await this.sidebar.getByRole('button', { name: `Delete ${title}` }).click();
+    const dialog = this.page.getByRole('alertdialog', { name: 'Delete document?' });
+    await expect(dialog).toContainText(title);
+    await dialog.getByRole('button', { name: answer }).click();
+    await expect(dialog).toBeHidden();
+  }
+
+  /** Clicks Continue and waits until the continuation has finished streaming. */
+  async continueWriting(): Promise<string> {
+    await this.page.getByRole('button', { name: 'Continue', exact: true }).click();
+    await expect(this.continuePanel).toBeVisible();
+    await expect(this.continuePanel).toHaveAttribute('aria-busy', 'false');
+    return (await this.continuePanel.getByTestId('continuation-text').textContent()) ?? '';
+  }
+}
