@@ -303,11 +303,11 @@ export interface InkwellApi {
     channel: C,
     request: RequestOf<C>,
     onEvent: (event: EventOf<C>) => void,
-  ): StreamHandle;
+  ): StreamHandle<C>;
 }
 
-export interface StreamHandle {
+export interface StreamHandle<C extends StreamChannel = StreamChannel> {
   /** Resolves with the final result: the last event, or an error. */
-  readonly done: Promise<Result<EventOf<StreamChannel>>>;
+  readonly done: Promise<Result<EventOf<C>>>;
   cancel(): void;
 }

@@ -11,6 +11,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol';
+import type { ApiError } from '../../common/contract';
 import { Engine, toApiError } from './engine';
 
 const port = parentPort;
@@ -18,6 +19,8 @@ if (!port) throw new Error('engine worker: started outside worker_threads (no pa
 
 const send = (message: FromWorker): void => port.postMessage(message);
 const running = new Map<string, AbortController>();
+/** Why the engine could not start, repeated to every later request so the window can say what is wrong. */
+let startError: ApiError | null = null;
 
 async function start(): Promise<Engine | null> {
   try {
@@ -25,7 +28,8 @@ async function start(): Promise<Engine | null> {
     send({ type: 'ready', ...engine.info() });
     return engine;
   } catch (err) {
-    send({ type: 'init-error', error: toApiError(err) });
+    startError = toApiError(err);
+    send({ type: 'init-error', error: startError });
     return null;
   }
 }
@@ -43,7 +47,11 @@ function handleGenerate(id: string, request: Extract<ToWorker, { type: 'generate
   void (async () => {
     try {
       const engine = await engineReady;
-      if (!engine) throw new Error('the engine failed to start (see init-error)');
+      if (!engine) {
+        const why = startError ?? { code: 'engine_error', message: 'unknown reason' };
+        send({ type: 'error', id, error: { code: why.code, message: `the engine could not start: ${why.message}` } });
+        return;
+      }
       await engine.generate(request, (event) => send({ type: 'event', id, event }), controller.signal);
     } catch (err) {
       send({ type: 'error', id, error: toApiError(err) });

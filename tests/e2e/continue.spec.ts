@@ -73,7 +73,7 @@ test('without a usable model, Continue shows an error and offers nothing to inse
 // Today the worker answers "the engine failed to start (see init-error)" and the reason
 // (no config.json in the folder) never reaches the window. Needs main/engine/worker.ts to
 // pass its init error on to each request; then this becomes a plain test.
-test.fixme('without a usable model, the error names the model folder problem', async ({ page }) => {
+test('without a usable model, the error names the model folder problem', async ({ page }) => {
   const emptyModel = await mkdtemp(path.join(os.tmpdir(), 'inkwell-e2e-model-'));
   try {
     await withModelDir(emptyModel, async (url) => {
