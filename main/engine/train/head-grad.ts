@@ -1,0 +1,115 @@
+/**
+ * The LM head and the loss: ln_f, logits = x̂ @ W_head (C, V), cross-entropy
+ * against the next tokens, and its backward, in chunks of rows so that the
+ * (rows, V) logits never exceed HEAD_CHUNK_FLOATS (GPT-2's V = 50257 makes
+ * the logits of 1024 rows 206 MB; with softmax and the one-hot that would be
+ * a third of the wasm heap).
+ *
+ * Cross-entropy gradient without autograd: dlogits = (softmax − onehot) · scale,
+ * where `scale` is 1 / (tokens in the optimizer step) so that micro-batch
+ * gradients simply add up. The head weight's gradient is produced as (V, C),
+ * the layout of wte.weight / lm_head.weight in the checkpoint, one chunk of
+ * rows at a time through `onHeadGrad`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { layerNormBackward, layerNormForward } from './train-ops';
+
+/** Upper bound on logits values per chunk (8 M floats, 32 MB). */
+export const HEAD_CHUNK_FLOATS = 8_000_000;
+
+export interface HeadTensors {
+  lnfW: tf.Tensor1D;
+  lnfB: tf.Tensor1D;
+  /** (C, V): logits = x @ headCV with no transpose flag. */
+  headCV: tf.Tensor2D;
+  /** (V, C): dx = dlogits @ headVC. */
+  headVC: tf.Tensor2D;
+  eps: number;
+}
+
+export interface HeadResult {
+  /** Σ of −log p(target) over the rows. */
+  nllSum: number;
+  dx?: tf.Tensor2D; // (N, C)
+  dLnfW?: tf.Tensor1D;
+  dLnfB?: tf.Tensor1D;
+}
+
+export function headChunkRows(vocabSize: number, rows: number): number {
+  return Math.max(1, Math.min(rows, Math.floor(HEAD_CHUNK_FLOATS / vocabSize)));
+}
+
+/** Accumulates `next` into `acc` (disposing both inputs' old values) and returns the sum. */
+function accumulate<T extends tf.Tensor>(acc: T | undefined, next: T): T {
+  if (!acc) return next;
+  const sum = tf.add(acc, next) as T;
+  tf.dispose([acc, next]);
+  return sum;
+}
+
+/**
+ * x (N, C) the last block's output, targets (N) next-token ids. With `grad`
+ * false only the loss is computed (validation). `wantHead`/`wantLnf` select
+ * which parameter gradients to produce.
+ */
+export function headLoss(
+  x: tf.Tensor2D,
+  targets: Int32Array,
+  h: HeadTensors,
+  opts: { grad: boolean; scale: number; wantLnf: boolean; onHeadGrad?: (dHead: tf.Tensor2D) => void },
+): HeadResult {
+  const [N, C] = x.shape;
+  const V = h.headCV.shape[1];
+  if (targets.length !== N) throw new Error(`head-grad: ${targets.length} targets for ${N} rows`);
+  const chunk = headChunkRows(V, N);
+  let nllSum = 0;
+  const dxParts: tf.Tensor2D[] = [];
+  let dLnfW: tf.Tensor1D | undefined;
+  let dLnfB: tf.Tensor1D | undefined;
+  try {
+    for (let r0 = 0; r0 < N; r0 += chunk) {
+      const n = Math.min(chunk, N - r0);
+      const out = tf.tidy(() => {
+        const xs = n === N ? x : tf.slice(x, [r0, 0], [n, C]);
+        const ln = layerNormForward(xs, h.lnfW, h.lnfB, h.eps);
+        const logits = tf.matMul(ln.y, h.headCV); //                                    (n, V)
+        // int32 then cast: wasm 4.22's OneHot with dtype float32 writes the int bit pattern (1 → 1.4e-45).
+        const oh = tf.cast(tf.oneHot(tf.tensor1d(targets.subarray(r0, r0 + n), 'int32'), V), 'float32'); // (n, V)
+        const nll = tf.sum(tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, oh), 1)));
+        if (!opts.grad) return { nll };
+        const dlogits = tf.mul(tf.sub(tf.softmax(logits), oh), opts.scale); //         (n, V)
+        const dy = tf.matMul(dlogits, h.headVC) as tf.Tensor2D; //                                      (n, C)
+        const lnb = layerNormBackward(dy, h.lnfW, ln.saved, opts.wantLnf);
+        const dh = opts.onHeadGrad ? (tf.matMul(tf.transpose(dlogits), ln.y) as tf.Tensor2D) : undefined; // (V, C)
+        return { nll, dx: lnb.dx, dh, dw: lnb.dw, db: lnb.db };
+      });
+      nllSum += scalarValue(out.nll);
+      tf.dispose(out.nll);
+      if (out.dx) dxParts.push(out.dx);
+      // Handed over per chunk (the caller adds it into its JS gradient): summing (V, C) chunks in
+      // the heap would hold three 154 MB copies at once for GPT-2.
+      if (out.dh) {
+        try {
+          opts.onHeadGrad!(out.dh as tf.Tensor2D);
+        } finally {
+          out.dh.dispose();
+        }
+      }
+      if (out.dw) dLnfW = accumulate(dLnfW, out.dw);
+      if (out.db) dLnfB = accumulate(dLnfB, out.db);
+    }
+    if (!opts.grad) return { nllSum };
+    const dx = dxParts.length === 1 ? dxParts[0] : (tf.concat(dxParts, 0) as tf.Tensor2D);
+    if (dxParts.length > 1) tf.dispose(dxParts);
+    dxParts.length = 0;
+    return { nllSum, dx, dLnfW, dLnfB };
+  } catch (err) {
+    tf.dispose([...dxParts, ...(dLnfW ? [dLnfW] : []), ...(dLnfB ? [dLnfB] : [])]);
+    throw err;
+  }
+}
+
+/** A scalar's value (sync read: the trainer is synchronous between event-loop yields). */
+function scalarValue(t: tf.Tensor): number {
+  return t.dataSync()[0];
+}
