@@ -47,6 +47,55 @@ export const GenerateOptions = z
 
 export const GenerateTask = z.enum(['raw', 'continue', 'outline', 'ideas']);
 
+/** Caps on the writer's per-document prompt parts (NovelAI-style memory and author's note). */
+export const MAX_MEMORY_CHARS = 8_000;
+export const MAX_AUTHORS_NOTE_CHARS = 1_000;
+export const MAX_BRIEF_CHARS = 4_000;
+
+export const OutlineShape = z.enum(['news', 'feature', 'explainer', 'interview']);
+/** The structured input of an 'outline' request (the renderer regenerates one part by keeping the others). */
+export const OutlineRequest = z
+  .object({
+    topic: z.string().max(MAX_BRIEF_CHARS),
+    notes: z.string().max(MAX_BRIEF_CHARS).optional(),
+    shape: OutlineShape,
+  })
+  .strict();
+export const IdeasKind = z.enum(['ideas', 'twists', 'next']);
+/** The structured input of an 'ideas' request: `n` distinct ideas are parsed from the output. */
+export const IdeasRequest = z
+  .object({
+    premise: z.string().max(MAX_BRIEF_CHARS),
+    genre: z.string().max(200).optional(),
+    characters: z.string().max(MAX_BRIEF_CHARS).optional(),
+    chapter: z.string().max(MAX_PROMPT_CHARS).optional(),
+    kind: IdeasKind,
+    n: z.number().int().min(1).max(12).optional(),
+  })
+  .strict();
+
+/** A parsed article skeleton (the engine's parseOutline), carried by an outline request's 'done' event. */
+export interface OutlineResult {
+  headlines: string[];
+  lede: string;
+  nutGraf: string;
+  sections: { heading: string; note: string }[];
+}
+
+/** Per-document settings, stored beside the document by the documents service. */
+export const DocumentSettingsSchema = z
+  .object({
+    memory: z.string().max(MAX_MEMORY_CHARS),
+    authorsNote: z.string().max(MAX_AUTHORS_NOTE_CHARS),
+    /** 'precise' | 'balanced' | 'wild' | 'custom'; null: the app's defaults apply. */
+    preset: z.enum(['precise', 'balanced', 'wild', 'custom']).nullable(),
+    /** Overrides of the default generation settings for this document. */
+    generation: GenerateOptions,
+  })
+  .strict();
+export type DocumentSettings = z.infer<typeof DocumentSettingsSchema>;
+export const DEFAULT_DOCUMENT_SETTINGS: DocumentSettings = { memory: '', authorsNote: '', preset: null, generation: {} };
+
 export const SettingsSchema = z
   .object({
     theme: Theme,
@@ -87,6 +136,8 @@ export interface AppInfo {
   /** null until the engine worker has started. */
   backend: BackendInfo | null;
   model: { name: string; path: string; nLayer: number; nEmbd: number; nPositions: number } | null;
+  /** Only when the server runs with INKWELL_TEST_HOOKS=1: counters the end-to-end tests assert on. */
+  testHooks?: { cancels: number };
 }
 
 export interface DocumentMeta {
@@ -119,6 +170,10 @@ export type GenerateEvent =
       /** Prompt tokens served from the prefix cache (not recomputed). */
       cachedTokens: number;
       elapsedMs: number;
+      /** 'outline' requests: the skeleton parsed from texts[0] (parts that did not parse are empty). */
+      outline?: OutlineResult;
+      /** 'ideas' requests: distinct ideas parsed from every alternative, at most `ideas.n`. */
+      ideas?: string[];
     };
 
 /** Model ids double as folder names under <dataDir>/models: lower-case slugs only. */
@@ -224,6 +279,9 @@ export const contract = {
     z.object({ id: DocumentId, content: z.string().max(MAX_DOCUMENT_CHARS) }).strict(),
   ),
   'documents.delete': call<{ ok: true }>()(z.object({ id: DocumentId }).strict()),
+  /** Memory, author's note and generation settings of one document (defaults when none are stored). */
+  'documents.getSettings': call<DocumentSettings>()(z.object({ id: DocumentId }).strict()),
+  'documents.setSettings': call<DocumentSettings>()(z.object({ id: DocumentId, settings: DocumentSettingsSchema }).strict()),
 
   'engine.generate': stream<GenerateEvent>()(
     z
@@ -232,8 +290,20 @@ export const contract = {
         /** For 'raw' and 'continue': the text before the caret. */
         context: z.string().max(MAX_PROMPT_CHARS),
         options: GenerateOptions.optional(),
+        /** 'continue': always-on background, put first in the prompt (so the prefix cache survives typing). */
+        memory: z.string().max(MAX_MEMORY_CHARS).optional(),
+        /** 'continue': style guidance, inserted a few lines before the end of the text. */
+        authorsNote: z.string().max(MAX_AUTHORS_NOTE_CHARS).optional(),
+        /** 'outline': the structured brief; without it the context is the topic of a news story. */
+        outline: OutlineRequest.optional(),
+        /** 'ideas': the structured brief; without it the context is the premise. */
+        ideas: IdeasRequest.optional(),
       })
       .strict(),
+  ),
+  /** Token counts of the parts of the next 'continue' prompt, for the context inspector. */
+  'engine.countTokens': call<{ counts: number[]; model: string | null }>()(
+    z.object({ texts: z.array(z.string().max(MAX_PROMPT_CHARS)).max(8) }).strict(),
   ),
   /** Cancels a running stream by the id its transport gave it; unknown ids are ignored. */
   'engine.cancel': call<{ cancelled: boolean }>()(z.object({ streamId: z.string().min(1).max(64) }).strict()),

@@ -26,6 +26,11 @@ interface Pending {
   cleanup: () => void;
 }
 
+export interface TokenCounts {
+  counts: number[];
+  model: string | null;
+}
+
 export interface EngineInfo {
   backend: BackendInfo | null;
   model: AppInfo['model'];
@@ -38,6 +43,8 @@ export interface EngineInfo {
 export class EngineHost {
   private worker: Worker | null = null;
   private readonly pending = new Map<string, Pending>();
+  /** Token-count requests waiting for their 'counts' (or 'error') answer; they share the id sequence. */
+  private readonly counting = new Map<string, (result: Result<TokenCounts>) => void>();
   private nextId = 1;
   private backend: BackendInfo | null = null;
   private model: AppInfo['model'] = null;
@@ -105,6 +112,22 @@ export class EngineHost {
     });
   }
 
+  /** Counts tokens of each text with the loaded model's tokenizer (for the context inspector). */
+  countTokens(texts: string[]): Promise<Result<TokenCounts>> {
+    if (this.stopping) return Promise.resolve(failure('engine_crashed', 'the engine is shutting down'));
+    let worker: Worker;
+    try {
+      worker = this.ensureWorker();
+    } catch (err) {
+      return Promise.resolve(failure('engine_crashed', `could not start the engine worker ${this.options.workerPath}: ${messageOf(err)}`));
+    }
+    const id = String(this.nextId++);
+    return new Promise((resolve) => {
+      this.counting.set(id, resolve);
+      this.post(worker, { type: 'count', id, texts });
+    });
+  }
+
   /** Stops the worker for good (app quit); pending requests end with an error. */
   async terminate(): Promise<void> {
     this.stopping = true;
@@ -118,6 +141,7 @@ export class EngineHost {
     try {
       worker.postMessage(message);
     } catch (err) {
+      if (message.type === 'count') this.settleCount(message.id, failure('engine_crashed', `could not send request ${message.id} to the engine: ${messageOf(err)}`));
       if (message.type === 'generate') this.settle(message.id, failure('engine_crashed', `could not send request ${message.id} to the engine: ${messageOf(err)}`));
     }
   }
@@ -130,8 +154,16 @@ export class EngineHost {
     entry.resolve(result);
   }
 
+  private settleCount(id: string, result: Result<TokenCounts>): void {
+    const resolve = this.counting.get(id);
+    if (!resolve) return;
+    this.counting.delete(id);
+    resolve(result);
+  }
+
   private failAll(code: ApiError['code'], message: string): void {
     for (const id of [...this.pending.keys()]) this.settle(id, failure(code, message));
+    for (const id of [...this.counting.keys()]) this.settleCount(id, failure(code, message));
   }
 
   private ensureWorker(): Worker {
@@ -192,7 +224,11 @@ export class EngineHost {
         if (message.event.type === 'done') this.settle(message.id, { ok: true, value: message.event });
         return;
       }
+      case 'counts':
+        this.settleCount(message.id, { ok: true, value: { counts: message.counts, model: message.model } });
+        return;
       case 'error':
+        this.settleCount(message.id, { ok: false, error: message.error });
         this.settle(message.id, { ok: false, error: message.error });
         return;
       default:

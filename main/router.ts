@@ -22,6 +22,7 @@ import {
   type StreamChannel,
   type DocumentContent,
   type DocumentMeta,
+  type DocumentSettings,
   type GenerateEvent,
   type CatalogueItem,
   type DownloadEvent,
@@ -52,6 +53,8 @@ export interface RouterServices {
     save(request: { id?: string; title?: string; content: string }): Promise<DocumentMeta>;
     journal(id: string, content: string): Promise<{ ok: true }>;
     delete(id: string): Promise<{ ok: true }>;
+    getSettings(id: string): Promise<DocumentSettings>;
+    setSettings(id: string, settings: DocumentSettings): Promise<DocumentSettings>;
   };
   engine: {
     generate(
@@ -59,9 +62,13 @@ export interface RouterServices {
       onEvent: (event: GenerateEvent) => void,
       signal: AbortSignal,
     ): Promise<Result<GenerateEvent>>;
+    countTokens(texts: string[]): Promise<Result<{ counts: number[]; model: string | null }>>;
   };
   models?: ModelsRouterService;
 }
+
+/** Read once: the end-to-end tests start the server with it; the app never sets it. */
+const TEST_HOOKS = process.env.INKWELL_TEST_HOOKS === '1';
 
 /** Streams are registered per scope (one window, one WebSocket) so one client cannot cancel another's. */
 export interface Router {
@@ -169,6 +176,7 @@ export function createRouter(services: RouterServices): Router {
   /** Running streams by scope + '\0' + streamId. */
   const running = new Map<string, AbortController>();
   let nextStreamId = 1;
+  let cancels = 0;
   const keyOf = (scope: string, streamId: string) => `${scope}\0${streamId}`;
   const models = (): ModelsRouterService => {
     if (!services.models) throw new ServiceError('not_found', 'the model library is not available in this process');
@@ -176,7 +184,8 @@ export function createRouter(services: RouterServices): Router {
   };
 
   const calls: CallHandlers = {
-    'app.info': () => services.appInfo(),
+    // INKWELL_TEST_HOOKS=1 (end-to-end tests only) adds counters the specs assert on, e.g. that a cancel arrived.
+    'app.info': () => (TEST_HOOKS ? { ...services.appInfo(), testHooks: { cancels } } : services.appInfo()),
     'settings.get': () => services.settings.get(),
     'settings.set': (request) => services.settings.set(request),
     'documents.list': () => services.documents.list(),
@@ -184,9 +193,17 @@ export function createRouter(services: RouterServices): Router {
     'documents.save': (request) => services.documents.save(request),
     'documents.journal': (request) => services.documents.journal(request.id, request.content),
     'documents.delete': (request) => services.documents.delete(request.id),
+    'documents.getSettings': (request) => services.documents.getSettings(request.id),
+    'documents.setSettings': (request) => services.documents.setSettings(request.id, request.settings),
+    'engine.countTokens': async (request) => {
+      const r = await services.engine.countTokens(request.texts);
+      if (!r.ok) throw new ServiceError(r.error.code, r.error.message);
+      return r.value;
+    },
     'engine.cancel': (request, scope) => {
       const controller = running.get(keyOf(scope, request.streamId));
       if (!controller) return { cancelled: false };
+      cancels++;
       controller.abort();
       return { cancelled: true };
     },

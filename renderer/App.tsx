@@ -10,7 +10,13 @@ import { api, connection, unwrap } from './api';
 import { DocumentSession, saveStateLabel, type SaveState } from './doc-session';
 import { countWords, titleFromMarkdown, UNTITLED } from './doc-text';
 import { Editor } from './editor/Editor';
-import { $getMarkdown } from './editor/markdown';
+import { dismissGhost, type GhostRequest } from './editor/GhostTextPlugin';
+import { continueOptions, effectiveOptions, ghostOptions } from './generation';
+import { useDocSettings } from './use-doc-settings';
+import { insertBlocks, type Block } from './editor/insert-blocks';
+import { $getMarkdown, $textBeforeCaret } from './editor/markdown';
+import { AssistantPanel, type PanelName } from './panels/AssistantPanel';
+import { ShortcutsOverlay } from './panels/ShortcutsOverlay';
 import { ConnectionBanner } from './panels/ConnectionBanner';
 import { ContinuePanel } from './panels/ContinuePanel';
 import { Sidebar, sortByLastEdit } from './panels/Sidebar';
@@ -27,6 +33,7 @@ const THEME_LABEL: Record<Settings['theme'], string> = { system: 'System', light
  */
 const DERIVE_SYNC_BUDGET_MS = 8;
 const DERIVE_INTERVAL_MS = 250;
+const ENGINE_INFO_POLL_MS = 2_000;
 
 export function App() {
   const [settings, setSettings] = useState<Settings | null>(null);
@@ -37,6 +44,9 @@ export function App() {
   const [words, setWords] = useState(0);
   const [recovered, setRecovered] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [panel, setPanel] = useState<PanelName | null>(null);
+  const [focusMode, setFocusMode] = useState(false);
+  const [showShortcuts, setShowShortcuts] = useState(false);
   const sessionRef = useRef<DocumentSession | null>(null);
   const editorRef = useRef<LexicalEditor | null>(null);
   const settingsRef = useRef<Settings | null>(null);
@@ -45,11 +55,52 @@ export function App() {
   const deriveTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const lastDeriveMs = useRef(0);
   settingsRef.current = settings;
+  const docSettings = useDocSettings(current?.id ?? null);
+  const docSettingsRef = useRef(docSettings.settings);
+  docSettingsRef.current = docSettings.settings;
+  /** Options, memory and note of the open document, read when a request starts (never stale in a closure). */
+  const requestExtras = useCallback(() => {
+    const doc = docSettingsRef.current;
+    const options = effectiveOptions(settingsRef.current?.generation ?? {}, doc);
+    return { options, memory: doc.memory || undefined, authorsNote: doc.authorsNote || undefined };
+  }, []);
+  const infoRef = useRef<AppInfo | null>(null);
+  infoRef.current = info;
+  const refreshInfo = useCallback(() => void api.call('app.info', {}).then((r) => r.ok && setInfo(r.value)), []);
+  const ghostRequest = useCallback<GhostRequest>((context, onEvent) => {
+    const extras = requestExtras();
+    const handle = api.stream('engine.generate', { ...extras, options: ghostOptions(extras.options), task: 'continue', context }, onEvent);
+    // The engine starts lazily: after the first suggestion the status bar can name its backend and model.
+    void handle.done.then(() => {
+      if (!infoRef.current?.backend) refreshInfo();
+    });
+    return handle;
+  }, [requestExtras, refreshInfo]);
+  const textBefore = useCallback(() => editorRef.current?.getEditorState().read($textBeforeCaret) ?? '', []);
+  const watchText = useCallback((onChange: () => void) => editorRef.current?.registerUpdateListener(({ dirtyElements, dirtyLeaves }) => {
+    if (dirtyElements.size > 0 || dirtyLeaves.size > 0) onChange();
+    // A new identity per document: the editor (and what to listen to) is remounted for each one.
+  }) ?? (() => undefined), [current?.id]);
+  const insertIntoDocument = useCallback((blocks: Block[]) => {
+    const editor = editorRef.current;
+    if (editor === null) return;
+    insertBlocks(editor, blocks);
+    editor.focus();
+  }, []);
+  const changeAppSettings = useCallback(async (change: Partial<Settings>) => {
+    setSettings((s) => (s === null ? s : { ...s, ...change }));
+    const r = await api.call('settings.set', change);
+    if (r.ok) setSettings(r.value);
+    else setError(`Could not save the settings: ${r.error.message}`);
+  }, []);
   const continuation = useContinuation(
     editorRef,
-    useCallback(() => settingsRef.current?.generation, []),
+    useCallback(() => {
+      const extras = requestExtras();
+      return { ...extras, options: continueOptions(extras.options) };
+    }, [requestExtras]),
     // The engine starts lazily: after the first generation its backend and model are known.
-    useCallback(() => void api.call('app.info', {}).then((r) => r.ok && setInfo(r.value)), []),
+    refreshInfo,
   );
   const resetContinuation = continuation.reset;
 
@@ -199,6 +250,13 @@ export function App() {
     // Runs once at startup.
   }, []);
 
+  // The engine starts lazily; until it has, ask again now and then so the status bar can name it.
+  useEffect(() => {
+    if (info?.backend) return;
+    const timer = setInterval(refreshInfo, ENGINE_INFO_POLL_MS);
+    return () => clearInterval(timer);
+  }, [info, refreshInfo]);
+
   useEffect(() => {
     if (settings !== null) sessionRef.current?.setAutosaveDelay(settings.autosaveDelayMs);
     document.documentElement.dataset.theme = settings?.theme ?? 'system';
@@ -220,12 +278,21 @@ export function App() {
   }, [activeTitle]);
 
   // Shortcuts on the window, in the capture phase, so they win over the editor's own keys.
-  const startContinue = continuation.start;
+  const startContinueRaw = continuation.start;
+  const startContinue = useCallback(() => {
+    // The panel's continuation replaces any inline suggestion (and frees the engine for it).
+    dismissGhost(editorRef.current);
+    startContinueRaw();
+  }, [startContinueRaw]);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
       const key = e.key.toLowerCase();
-      if (key === 's') saveNow();
+      if (e.shiftKey && key === 'f') setFocusMode((f) => !f);
+      else if (e.shiftKey) return;
+      else if (key === '/') setShowShortcuts((v) => !v);
+      else if (key === '.') setPanel((p) => (p === null ? 'outline' : null));
+      else if (key === 's') saveNow();
       else if (key === 'n') void newDocument();
       else if (key === 'enter') startContinue();
       else return;
@@ -239,8 +306,14 @@ export function App() {
   const theme = settings?.theme ?? 'system';
   const busy = continuation.state.status === 'streaming';
   return (
-    <div className="app">
+    <div className={`app ${focusMode ? 'focus-mode' : ''}`}>
       <ConnectionBanner connection={connection} />
+      {showShortcuts && <ShortcutsOverlay onClose={() => setShowShortcuts(false)} />}
+      {focusMode && (
+        <button type="button" className="btn btn-quiet focus-exit" onClick={() => setFocusMode(false)} title="Leave focus mode (Ctrl+Shift+F)">
+          Leave focus
+        </button>
+      )}
       <div className="app-body">
         <Sidebar
           documents={docs}
@@ -264,11 +337,29 @@ export function App() {
             <button type="button" className="btn btn-quiet" onClick={() => void cycleTheme()} aria-label={`Theme: ${THEME_LABEL[theme]}`} title="Switch theme">
               Theme: {THEME_LABEL[theme]}
             </button>
+            <span className="toolbar-divider" aria-hidden="true" />
+            {panel === null &&
+              (['outline', 'ideas', 'memory', 'settings'] as const).map((name) => (
+                <button key={name} type="button" className="btn btn-quiet" onClick={() => setPanel(name)} title="Opens the side panel (Ctrl+.)">
+                  {name === 'outline' ? 'Outline' : name === 'ideas' ? 'Ideas' : name === 'memory' ? 'Memory' : 'Settings'}
+                </button>
+              ))}
+            <button type="button" className="btn btn-quiet" aria-pressed={focusMode} onClick={() => setFocusMode((f) => !f)} title="Focus mode (Ctrl+Shift+F)">
+              Focus
+            </button>
+            <button type="button" className="btn btn-quiet btn-icon" onClick={() => setShowShortcuts(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (Ctrl+/)">
+              ?
+            </button>
           </header>
           {error !== null && (
             <div className="notice notice-error" role="alert">
               {error}
               <button type="button" className="btn btn-quiet" onClick={() => setError(null)}>Dismiss</button>
+            </div>
+          )}
+          {docSettings.error !== null && (
+            <div className="notice notice-error" role="alert">
+              {docSettings.error}
             </div>
           )}
           {recovered && (
@@ -279,7 +370,13 @@ export function App() {
           )}
           <div className="page">
             {current !== null ? (
-              <Editor key={current.id} initialMarkdown={current.content} onContentChange={onContentChange} editorRef={editorRef} />
+              <Editor
+                key={current.id}
+                initialMarkdown={current.content}
+                onContentChange={onContentChange}
+                editorRef={editorRef}
+                ghost={{ enabled: settings?.ghostText ?? true, delayMs: settings?.suggestDelayMs ?? 300, request: ghostRequest }}
+              />
             ) : (
               <p className="loading">Loading…</p>
             )}
@@ -287,6 +384,22 @@ export function App() {
           </div>
           <StatusBar words={words} info={info} />
         </main>
+        {panel !== null && settings !== null && !focusMode && (
+          <AssistantPanel
+            open={panel}
+            onOpen={setPanel}
+            onClose={() => setPanel(null)}
+            app={settings}
+            onAppChange={(c) => void changeAppSettings(c)}
+            doc={docSettings.settings}
+            onDocChange={docSettings.update}
+            options={requestExtras().options}
+            before={textBefore}
+            watch={watchText}
+            info={info}
+            onInsert={insertIntoDocument}
+          />
+        )}
       </div>
     </div>
   );

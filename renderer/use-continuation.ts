@@ -6,7 +6,7 @@
  */
 import type { LexicalEditor, RangeSelection } from 'lexical';
 import { useCallback, useRef, useState, type RefObject } from 'react';
-import type { Settings, StreamHandle } from '../common/contract';
+import type { RequestOf, StreamHandle } from '../common/contract';
 import { api } from './api';
 import { applyEvent, applyResult, IDLE, type Continuation } from './continuation';
 import { $captureCaret, insertContinuation } from './editor/insert-text';
@@ -25,7 +25,8 @@ export interface ContinuationControls {
 
 export function useContinuation(
   editorRef: RefObject<LexicalEditor | null>,
-  options: () => Settings['generation'] | undefined,
+  /** The request's options, memory and author's note, read when Continue starts. */
+  extras: () => Omit<RequestOf<'engine.generate'>, 'task' | 'context'>,
   onFinished: () => void,
 ): ContinuationControls {
   const [state, setState] = useState<Continuation>(IDLE);
@@ -52,7 +53,7 @@ export function useContinuation(
     });
     let tokens = 0;
     setState({ status: 'streaming', text: '' });
-    const handle = api.stream('engine.generate', { task: 'continue', context, options: options() }, (event) => {
+    const handle = api.stream('engine.generate', { ...extras(), task: 'continue', context }, (event) => {
       if (run.current !== myRun) return;
       if (event.type === 'token') tokens++;
       setState((s) => applyEvent(s, event, tokens));
@@ -64,7 +65,7 @@ export function useContinuation(
       setState((s) => applyResult(s, result, tokens));
       onFinished();
     });
-  }, [editorRef, options, onFinished, reset]);
+  }, [editorRef, extras, onFinished, reset]);
 
   const insert = useCallback(() => {
     const editor = editorRef.current;

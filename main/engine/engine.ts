@@ -8,14 +8,24 @@
  * Expected failures are thrown as EngineError with a contract error code;
  * the worker turns any other exception into 'engine_error'.
  */
-import type { ApiError, AppInfo, BackendInfo, ErrorCode, GenerateEvent, ParsedRequestOf } from '../../common/contract';
+import type { ApiError, AppInfo, BackendInfo, ErrorCode, GenerateEvent, OutlineResult, ParsedRequestOf } from '../../common/contract';
 import type { WorkerInit } from './protocol';
 import type { LanguageModel, TextTokenizer } from './types';
 import { initBackend } from './backend';
 import { loadModelFolder } from './model-loader';
 import { generate, type GenerateOptions, type GenerateResult } from './generate';
 import { PrefixCache } from './prefix-cache';
-import { buildContinuePrompt, buildIdeasPrompt, buildOutlinePrompt, continuationAfter, TASK_STOP, trimContinuation } from './tasks';
+import {
+  buildContinuePrompt,
+  buildIdeasPrompt,
+  buildOutlinePrompt,
+  continuationAfter,
+  parseIdeas,
+  parseOutline,
+  TASK_STOP,
+  trimContinuation,
+  OUTLINE_PROMPT_TAIL,
+} from './tasks';
 
 export type GenerateRequest = ParsedRequestOf<'engine.generate'>;
 
@@ -89,6 +99,16 @@ export class Engine {
     return run;
   }
 
+  /**
+   * Token counts of `texts` with the loaded model's tokenizer (the context inspector's
+   * figures). Runs outside the generation queue: encoding is pure and needs no tensors.
+   */
+  countTokens(texts: readonly string[]): { counts: number[]; model: string | null } {
+    const loaded = this.loaded;
+    if (!loaded) throw new EngineError('no_model', 'no model is loaded, so there is no tokenizer to count with');
+    return { counts: texts.map((t) => (t === '' ? 0 : loaded.tokenizer.encode(t).length)), model: loaded.info.name };
+  }
+
   /** Frees the model and every cached tensor. The engine is unusable afterwards. */
   dispose(): void {
     this.prefixCache.clear();
@@ -110,9 +130,11 @@ export class Engine {
       stopWhen: plan.stopWhen,
     });
     const finish = (text: string) => plan.finish(text, result.reason === 'eos');
+    const texts = result.alternatives.map((a) => finish(a.text));
     onEvent({
       type: 'done',
-      texts: result.alternatives.map((a) => finish(a.text)),
+      texts,
+      ...plan.parse?.(texts),
       reason: result.reason,
       truncatedPromptTokens: result.truncatedPromptTokens,
       promptTokens: result.promptTokens,
@@ -129,6 +151,18 @@ export interface TaskPlan {
   stopWhen?: (text: string) => boolean;
   /** `ended`: the model ended the text itself (EOS), so its last word is whole. */
   finish: (text: string, ended: boolean) => string;
+  /** Structured results for the 'done' event, parsed from the finished texts. */
+  parse?: (texts: string[]) => { outline?: OutlineResult; ideas?: string[] };
+}
+
+/** How many ideas an ideas request parses when it does not say. */
+export const DEFAULT_IDEAS_N = 5;
+
+/** Distinct ideas from every alternative, in order, at most n (parseIdeas drops near-duplicates). */
+export function collectIdeas(texts: readonly string[], n: number): string[] {
+  // Joined as one list, so parseIdeas's duplicate check also runs across alternatives.
+  const lists = texts.map((t) => `1.${t.replace(/\s+$/, '')}\n`);
+  return parseIdeas(lists.join('\n'), n);
 }
 
 /**
@@ -144,14 +178,30 @@ export function taskPlan(request: GenerateRequest): TaskPlan {
       return { prompt: context, stop: [], finish: (t) => t };
     case 'continue':
       return {
-        prompt: buildContinuePrompt({ before: context }),
+        prompt: buildContinuePrompt({ before: context, memory: request.memory, authorsNote: request.authorsNote }),
         stop: [],
         stopWhen: continuationComplete,
         finish: (t, ended) => continuationAfter(context, trimContinuation(t, { ended })),
       };
-    case 'outline':
-      return { prompt: buildOutlinePrompt({ topic: context, shape: 'news' }), stop: TASK_STOP, finish: (t) => t };
-    case 'ideas':
-      return { prompt: buildIdeasPrompt({ premise: context, kind: 'ideas' }), stop: TASK_STOP, finish: (t) => t };
+    case 'outline': {
+      const brief = request.outline ?? { topic: context, shape: 'news' as const };
+      return {
+        prompt: buildOutlinePrompt({ topic: brief.topic || context, notes: brief.notes, shape: brief.shape }),
+        stop: TASK_STOP,
+        finish: (t) => t,
+        // The prompt ends inside the skeleton ("Headline options:\n1."), so the parser gets that tail back.
+        parse: (texts) => ({ outline: parseOutline(`${OUTLINE_PROMPT_TAIL}${texts[0] ?? ''}`) }),
+      };
+    }
+    case 'ideas': {
+      const brief = request.ideas ?? { premise: context, kind: 'ideas' as const };
+      const n = brief.n ?? DEFAULT_IDEAS_N;
+      return {
+        prompt: buildIdeasPrompt({ ...brief, premise: brief.premise || context }),
+        stop: TASK_STOP,
+        finish: (t) => t,
+        parse: (texts) => ({ ideas: collectIdeas(texts, n) }),
+      };
+    }
   }
 }

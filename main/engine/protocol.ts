@@ -13,11 +13,14 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { type: 'generate'; id: string; request: ParsedRequestOf<'engine.generate'> }
-  | { type: 'cancel'; id: string };
+  | { type: 'cancel'; id: string }
+  /** Token counts for the context inspector; answered by one 'counts' or 'error' message. */
+  | { type: 'count'; id: string; texts: string[] };
 
 export type FromWorker =
   | { type: 'ready'; backend: BackendInfo; model: AppInfo['model'] }
   | { type: 'init-error'; error: ApiError }
   | { type: 'event'; id: string; event: GenerateEvent }
+  | { type: 'counts'; id: string; counts: number[]; model: string | null }
   /** Ends request `id` with an error (after zero or more events). */
   | { type: 'error'; id: string; error: ApiError };

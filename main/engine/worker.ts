@@ -61,6 +61,18 @@ function handleGenerate(id: string, request: Extract<ToWorker, { type: 'generate
   })();
 }
 
+function handleCount(id: string, texts: string[]): void {
+  void (async () => {
+    try {
+      const engine = await engineReady;
+      if (!engine) throw new Error(`the engine could not start: ${startError?.message ?? 'unknown reason'}`);
+      send({ type: 'counts', id, ...engine.countTokens(texts) });
+    } catch (err) {
+      send({ type: 'error', id, error: toApiError(err) });
+    }
+  })();
+}
+
 port.on('message', (message: ToWorker) => {
   try {
     switch (message?.type) {
@@ -69,6 +81,9 @@ port.on('message', (message: ToWorker) => {
         break;
       case 'cancel':
         running.get(message.id)?.abort();
+        break;
+      case 'count':
+        handleCount(message.id, message.texts);
         break;
       default:
         console.warn(`engine worker: ignoring a message of unknown type ${JSON.stringify((message as { type?: unknown })?.type)}`);

@@ -73,7 +73,10 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     },
     settings,
     documents,
-    engine: { generate: (request, onEvent, signal) => engine.generate(request, onEvent, signal) },
+    engine: {
+      generate: (request, onEvent, signal) => engine.generate(request, onEvent, signal),
+      countTokens: (texts) => engine.countTokens(texts),
+    },
     models,
   });
 

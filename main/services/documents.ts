@@ -8,17 +8,24 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
+  DEFAULT_DOCUMENT_SETTINGS,
   DocumentId,
+  DocumentSettingsSchema,
   MAX_DOCUMENT_CHARS,
   MAX_TITLE_CHARS,
   type DocumentContent,
   type DocumentMeta,
+  type DocumentSettings,
 } from '../../common/contract';
 import { sweepTempFiles, writeFileAtomic } from './atomic-write';
 import type { JournalService } from './journal';
 import { ServiceError, errnoCode, ioError } from './service-error';
 
 const EXT = '.md';
+/** Per-document settings (memory, author's note, generation) live beside the documents in this hidden folder. */
+export const SETTINGS_DIR = '.inkwell';
+/** A settings file is a few kilobytes; anything far bigger is not ours. */
+const MAX_SETTINGS_BYTES = 256 * 1024;
 const SLUG_MAX = 60;
 /** UTF-8 needs at most 4 bytes a UTF-16 unit pair; a bigger file is refused before it is read. */
 const MAX_DOCUMENT_BYTES = MAX_DOCUMENT_CHARS * 3;
@@ -217,6 +224,49 @@ export class DocumentsService {
     return { ok: true };
   }
 
+  private settingsFileOf(id: string): string {
+    return path.join(path.dirname(this.fileOf(id)), SETTINGS_DIR, `${id}.json`);
+  }
+
+  /**
+   * The document's settings, or the defaults when none are stored. A file that does not
+   * parse or validate is ignored (defaults again) rather than failing: settings are a
+   * convenience, and the next setSettings replaces the file.
+   */
+  async getSettings(id: string): Promise<DocumentSettings> {
+    const file = this.settingsFileOf(id);
+    let text: string;
+    try {
+      const st = await fsp.lstat(file);
+      if (!st.isFile() || st.size > MAX_SETTINGS_BYTES) return structuredClone(DEFAULT_DOCUMENT_SETTINGS);
+      text = await fsp.readFile(file, 'utf8');
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return structuredClone(DEFAULT_DOCUMENT_SETTINGS);
+      throw ioError(`cannot read the settings of document "${id}" (${file})`, err);
+    }
+    try {
+      const parsed = DocumentSettingsSchema.safeParse(JSON.parse(text));
+      return parsed.success ? parsed.data : structuredClone(DEFAULT_DOCUMENT_SETTINGS);
+    } catch {
+      return structuredClone(DEFAULT_DOCUMENT_SETTINGS);
+    }
+  }
+
+  /** Replaces the document's settings atomically; the document itself must exist. */
+  async setSettings(id: string, settings: DocumentSettings): Promise<DocumentSettings> {
+    return this.serial(`${SETTINGS_DIR}/${id}`, async () => {
+      if ((await this.statDoc(id)) === null) throw new ServiceError('not_found', `no document "${id}" in ${this.dir}`);
+      const file = this.settingsFileOf(id);
+      try {
+        await fsp.mkdir(path.dirname(file), { recursive: true });
+        await writeFileAtomic(file, `${JSON.stringify(settings, null, 2)}\n`);
+      } catch (err) {
+        throw ioError(`could not save the settings of "${id}"; the previous ones are intact`, err);
+      }
+      return settings;
+    });
+  }
+
   /** Moves the document (and any journal entry) to <dataDir>/Trash; nothing is unlinked. */
   async delete(id: string): Promise<{ ok: true }> {
     return this.serial(id, async () => {
@@ -235,6 +285,8 @@ export class DocumentsService {
       }
       await this.moveToTrash(this.fileOf(id), path.join(trash, `${id}-${stamp}${EXT}`));
       this.metaCache.delete(id);
+      // Its memory and settings go with it (a later document with the same id must not inherit them).
+      await this.moveToTrash(this.settingsFileOf(id), path.join(trash, `${id}-${stamp}.settings.json`)).catch(() => undefined);
       return { ok: true };
     });
   }

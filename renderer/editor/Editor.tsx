@@ -15,6 +15,7 @@ import { OnChangePlugin } from '@lexical/react/LexicalOnChangePlugin';
 import { RichTextPlugin } from '@lexical/react/LexicalRichTextPlugin';
 import type { EditorState, LexicalEditor } from 'lexical';
 import { useMemo, type RefObject } from 'react';
+import { GhostTextPlugin, type GhostTextPluginProps } from './GhostTextPlugin';
 import { $setMarkdown, EDITOR_NODES, MARKDOWN_TRANSFORMERS } from './markdown';
 import { THEME } from './theme';
 
@@ -27,6 +28,8 @@ export interface EditorProps {
    */
   onContentChange: (state: EditorState) => void;
   editorRef: RefObject<LexicalEditor | null>;
+  /** Inline suggestions; absent: none. */
+  ghost?: GhostTextPluginProps;
 }
 
 /** Links in documents are text, not navigation: only plain web and mail links are kept clickable-safe. */
@@ -34,7 +37,7 @@ function validateUrl(url: string): boolean {
   return /^(https?:|mailto:)/i.test(url);
 }
 
-export function Editor({ initialMarkdown, onContentChange, editorRef }: EditorProps) {
+export function Editor({ initialMarkdown, onContentChange, editorRef, ghost }: EditorProps) {
   const initialConfig = useMemo<InitialConfigType>(
     () => ({
       namespace: 'inkwell',
@@ -73,6 +76,7 @@ export function Editor({ initialMarkdown, onContentChange, editorRef }: EditorPr
       <MarkdownShortcutPlugin transformers={MARKDOWN_TRANSFORMERS} />
       <OnChangePlugin ignoreSelectionChange onChange={onContentChange} />
       <EditorRefPlugin editorRef={editorRef} />
+      {ghost !== undefined && <GhostTextPlugin {...ghost} />}
     </LexicalComposer>
   );
 }

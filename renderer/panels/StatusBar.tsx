@@ -23,6 +23,10 @@ export function StatusBar({ words, info }: StatusBarProps) {
       <span data-testid="word-count">
         {words} {words === 1 ? 'word' : 'words'}
       </span>
+      {/* Shown by CSS only while a suggestion is on screen (styles.css, .status-hint). */}
+      <span className="status-hint" aria-hidden="true">
+        <kbd>Tab</kbd> accept · <kbd>Esc</kbd> dismiss · <kbd>Alt+]</kbd> next
+      </span>
       <span className="status-spacer" />
       <span title="Engine backend" data-testid="engine-backend">
         {backend}

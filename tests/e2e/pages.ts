@@ -12,6 +12,10 @@ export class InkwellPage {
   readonly sidebar: Locator;
   readonly continuePanel: Locator;
   readonly statusBar: Locator;
+  /** The block showing ghost text (its data-ghost attribute holds the suggestion). */
+  readonly ghost: Locator;
+  /** The editor shell's data-ghost-state: idle | waiting | streaming | shown. */
+  readonly ghostState: Locator;
 
   constructor(readonly page: Page) {
     this.editor = page.getByRole('textbox', { name: 'Document text' });
@@ -19,6 +23,8 @@ export class InkwellPage {
     this.sidebar = page.getByRole('navigation', { name: 'Documents' });
     this.continuePanel = page.getByRole('region', { name: 'Continuation' });
     this.statusBar = page.getByRole('contentinfo', { name: 'Status' });
+    this.ghost = page.locator('.editor-content .ghost-host[data-ghost]');
+    this.ghostState = page.locator('.editor-shell');
   }
 
   async goto(url: string): Promise<void> {
@@ -63,6 +69,18 @@ export class InkwellPage {
     await expect(dialog).toContainText(title);
     await dialog.getByRole('button', { name: answer }).click();
     await expect(dialog).toBeHidden();
+  }
+
+  /** Types, pauses, and waits until a finished suggestion is shown; returns its text. */
+  async typeAndWaitForGhost(text: string): Promise<string> {
+    await this.type(text);
+    await expect(this.ghostState).toHaveAttribute('data-ghost-state', 'shown', { timeout: 30_000 });
+    return (await this.ghost.getAttribute('data-ghost')) ?? '';
+  }
+
+  /** Saves a screenshot for review under test-results/screenshots/. */
+  async screenshot(name: string): Promise<void> {
+    await this.page.screenshot({ path: `test-results/screenshots/${name}.png` });
   }
 
   /** Clicks Continue and waits until the continuation has finished streaming. */

@@ -47,3 +47,15 @@ export async function rpc<C extends CallChannel>(origin: string, token: string, 
     socket.close();
   }
 }
+
+/**
+ * Opens `count` streams on one fresh connection and leaves them running (e.g. generations
+ * that keep the engine busy, so a later request is certainly still queued). close() drops
+ * the connection, which cancels whatever is still running.
+ */
+export async function openStreams(origin: string, token: string, channel: string, request: unknown, count: number): Promise<{ close(): void }> {
+  const c = await tryConnect(wsUrl(origin, token), origin);
+  if (c.outcome !== 'open') throw new Error(`openStreams ${channel}: connection refused (${c.detail})`);
+  for (let id = 1; id <= count; id++) c.socket.send(JSON.stringify({ t: 'stream', id, channel, request }));
+  return { close: () => c.socket.close() };
+}

@@ -183,3 +183,38 @@ describe('delete', () => {
     expect((await docs.save({ content: '# X' })).id).toBe('x');
   });
 });
+
+describe('per-document settings', () => {
+  const settings = { memory: 'Mara keeps the light.', authorsNote: 'short sentences', preset: 'balanced' as const, generation: { temperature: 0.7 } };
+
+  test('defaults when none are stored; set then get round-trips through .inkwell/<id>.json', async () => {
+    const meta = await docs.save({ content: '# Light' });
+    expect(await docs.getSettings(meta.id)).toEqual({ memory: '', authorsNote: '', preset: null, generation: {} });
+    await docs.setSettings(meta.id, settings);
+    expect(await docs.getSettings(meta.id)).toEqual(settings);
+    const file = path.join(docsDir, '.inkwell', `${meta.id}.json`);
+    expect(JSON.parse(await fsp.readFile(file, 'utf8'))).toEqual(settings);
+    // The sidecar folder is not a document.
+    expect((await docs.list()).map((d) => d.id)).toEqual([meta.id]);
+  });
+
+  test.for(['{ not json', JSON.stringify({ memory: 5 }), JSON.stringify({ ...settings, extra: 1 })])('a broken sidecar (%s) reads as the defaults', async (text) => {
+    const meta = await docs.save({ content: 'x' });
+    await fsp.mkdir(path.join(docsDir, '.inkwell'), { recursive: true });
+    await fsp.writeFile(path.join(docsDir, '.inkwell', `${meta.id}.json`), text);
+    expect(await docs.getSettings(meta.id)).toMatchObject({ memory: '', preset: null });
+  });
+
+  test('settings of a missing document are refused with not_found', async () => {
+    await expect(docs.setSettings('nope', settings)).rejects.toMatchObject({ code: 'not_found' });
+  });
+});
+
+test('deleting a document moves its settings to the trash too, so a new document with its id starts clean', async () => {
+  const meta = await docs.save({ content: '# Gone' });
+  await docs.setSettings(meta.id, { memory: 'secret', authorsNote: '', preset: null, generation: {} });
+  await docs.delete(meta.id);
+  const again = await docs.save({ id: meta.id, content: '# Gone' });
+  expect((await docs.getSettings(again.id)).memory).toBe('');
+  expect((await fsp.readdir(path.join(dataDir, 'Trash'))).some((n) => n.endsWith('.settings.json'))).toBe(true);
+});

@@ -135,3 +135,22 @@ describe.skipIf(!realReady)('EngineHost with the real worker', () => {
     expect(h.info().backend).not.toBeNull();
   });
 });
+
+describe('EngineHost.countTokens', () => {
+  test('answers with the worker counts, kept apart from concurrent generations', async () => {
+    const { h } = host();
+    const [counts, gen] = await Promise.all([h.countTokens(['abc', '']), h.generate(req('xy'), () => undefined)]);
+    expect(counts).toEqual({ ok: true, value: { counts: [3, 0], model: 'fake' } });
+    expect(gen.ok).toBe(true);
+  });
+
+  test('a worker error reaches the caller with its code', async () => {
+    const { h } = host();
+    expect(await h.countTokens(['error'])).toEqual({ ok: false, error: { code: 'no_model', message: 'no tokenizer' } });
+  });
+
+  test('a crash fails a pending count with engine_crashed', async () => {
+    const { h } = host();
+    expect(await h.countTokens(['crash'])).toMatchObject({ ok: false, error: { code: 'engine_crashed' } });
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, test, vi } from 'vitest';
-import { DEFAULT_SETTINGS, type GenerateEvent, type Result, type Settings } from '../../common/contract';
+import { DEFAULT_DOCUMENT_SETTINGS, DEFAULT_SETTINGS, type DocumentSettings, type GenerateEvent, type Result, type Settings } from '../../common/contract';
 import { GUARD_MAX_DEPTH, checkPayloadShape, createRouter, type RouterServices } from '../../main/router';
 import { ServiceError } from '../../main/services/service-error';
 
@@ -25,8 +25,14 @@ function fakeServices() {
       delete: vi.fn(async () => {
         throw new TypeError('boom');
       }),
+      getSettings: vi.fn(async () => structuredClone(DEFAULT_DOCUMENT_SETTINGS)),
+      setSettings: vi.fn(async (_id: string, s: DocumentSettings) => s),
     },
     engine: {
+      countTokens: vi.fn(async (texts: string[]): Promise<Result<{ counts: number[]; model: string | null }>> => ({
+        ok: true,
+        value: { counts: texts.map((t) => t.length), model: 'fake' },
+      })),
       // Emits a token, then waits until cancelled or 'finish' is called.
       generate: vi.fn(
         (_r: unknown, onEvent: (e: GenerateEvent) => void, signal: AbortSignal) =>
@@ -212,4 +218,30 @@ test('main/ipc.ts and preload/index.ts name the same IPC channels', async () => 
   const main = names(await readFile('main/ipc.ts', 'utf8'));
   expect(main).toHaveLength(3);
   expect(names(await readFile('preload/index.ts', 'utf8'))).toEqual(main);
+});
+
+describe('writing-experience channels', () => {
+  test('engine.countTokens returns the engine counts; engine failures keep their code', async () => {
+    const { services } = fakeServices();
+    const router = createRouter(services);
+    expect(await router.call('engine.countTokens', { texts: ['abc', ''] })).toEqual({ ok: true, value: { counts: [3, 0], model: 'fake' } });
+    services.engine.countTokens.mockResolvedValueOnce({ ok: false, error: { code: 'no_model', message: 'no model' } });
+    expect(await router.call('engine.countTokens', { texts: ['x'] })).toMatchObject({ ok: false, error: { code: 'no_model' } });
+  });
+
+  test('documents.setSettings validates the settings before the service sees them', async () => {
+    const { services } = fakeServices();
+    const router = createRouter(services);
+    const bad = await router.call('documents.setSettings', { id: 'a', settings: { memory: 'm', authorsNote: '', preset: 'loud', generation: {} } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
+    expect(services.documents.setSettings).not.toHaveBeenCalled();
+    const settings = { memory: 'm', authorsNote: 'n', preset: 'wild' as const, generation: { temperature: 1.2 } };
+    expect(await router.call('documents.setSettings', { id: 'a', settings })).toEqual({ ok: true, value: settings });
+    expect(await router.call('documents.getSettings', { id: 'a' })).toMatchObject({ ok: true, value: { memory: '' } });
+  });
+
+  test('app.info has no test hooks unless the server runs with INKWELL_TEST_HOOKS=1', async () => {
+    const r = await createRouter(fakeServices().services).call('app.info', {});
+    expect(r.ok && typeof r.value === 'object' && r.value !== null && 'testHooks' in r.value).toBe(false);
+  });
 });

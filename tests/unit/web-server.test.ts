@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import WebSocket from 'ws';
-import { DEFAULT_SETTINGS, type GenerateEvent, type Result } from '../../common/contract';
+import { DEFAULT_DOCUMENT_SETTINGS, DEFAULT_SETTINGS, type GenerateEvent, type Result } from '../../common/contract';
 import type { ServerMessage } from '../../common/wire';
 import { createRouter, type RouterServices } from '../../main/router';
 import { serve, type RunningServer } from '../../main/web/server';
@@ -27,8 +27,11 @@ const services: RouterServices = {
     save: async () => ({ id: 'a', title: 'A', updatedAt: 1, words: 1 }),
     journal: async () => ({ ok: true }),
     delete: async () => ({ ok: true }),
+    getSettings: async () => DEFAULT_DOCUMENT_SETTINGS,
+    setSettings: async (_id, settings) => settings,
   },
   engine: {
+    countTokens: async (texts) => ({ ok: true, value: { counts: texts.map(() => 0), model: null } }),
     // 'forever' streams until cancelled; anything else streams its characters.
     generate: (request, onEvent, signal) =>
       new Promise<Result<GenerateEvent>>((resolve) => {

@@ -104,3 +104,68 @@ describe('Engine', () => {
     if (task === 'raw') expect(plan.prompt).toBe('a lighthouse');
   });
 });
+
+describe('structured tasks', () => {
+  test('continue: memory comes first and the author\'s note sits near the end, so typing changes only the suffix', () => {
+    const memory = 'Mara is a lighthouse keeper.';
+    const a = taskPlan({ task: 'continue', context: 'One.\nTwo.\nThree.\nFour', memory, authorsNote: 'short sentences' }).prompt;
+    const b = taskPlan({ task: 'continue', context: 'One.\nTwo.\nThree.\nFour five', memory, authorsNote: 'short sentences' }).prompt;
+    expect(a.startsWith(`${memory}\n***\nOne.`)).toBe(true);
+    expect(a).toContain("[ Author's note: short sentences ]");
+    let common = 0;
+    while (a[common] === b[common]) common++;
+    expect(common).toBe(a.length);
+  });
+
+  test('outline: the done event carries the skeleton parsed after the prompt tail', () => {
+    const plan = taskPlan({ task: 'outline', context: '', outline: { topic: 'Bridge closes', notes: 'two years', shape: 'feature' } });
+    expect(plan.prompt).toContain('Topic: Bridge closes\nShape: feature\nNotes: two years');
+    const parsed = plan.parse?.([' Bridge shuts for repairs\n2. Commuters brace\nLede: The bridge closed.\nSections:\n## Why — the cracks\nEND']);
+    expect(parsed?.outline).toEqual({
+      headlines: ['Bridge shuts for repairs', 'Commuters brace'],
+      lede: 'The bridge closed.',
+      nutGraf: '',
+      sections: [{ heading: 'Why', note: 'the cracks' }],
+    });
+  });
+
+  test('outline: gibberish parses to an empty skeleton rather than failing', () => {
+    const parsed = taskPlan({ task: 'outline', context: 'x' }).parse?.(['ĠĠ ,,, ..']);
+    expect(parsed?.outline?.sections).toEqual([]);
+    expect(parsed?.outline?.lede).toBe('');
+  });
+
+  test('ideas: distinct ideas across alternatives, duplicates dropped, at most n', () => {
+    const plan = taskPlan({ task: 'ideas', context: '', ideas: { premise: 'A keeper finds letters', kind: 'twists', n: 3 } });
+    expect(plan.prompt).toContain('Premise: A keeper finds letters\nPlot twists:\n1.');
+    const ideas = plan.parse?.([
+      ' The letters were written by her own future self.\n2. A ship arrives that sank a century ago.\n',
+      ' The letters were written by her own future self!\n2. Her brother has been forging every single letter.\n3. The lamp has not been lit for years at all.\n',
+    ]).ideas;
+    expect(ideas).toEqual([
+      'The letters were written by her own future self.',
+      'A ship arrives that sank a century ago.',
+      'Her brother has been forging every single letter.',
+    ]);
+  });
+
+  test('countTokens counts with the model tokenizer; empty text is zero', () => {
+    const r = engine.countTokens(['Once upon a time', '']);
+    expect(r).toEqual({ counts: [4, 0], model: 'tiny' });
+  });
+
+  test('an ideas request end to end: the done event has an ideas array (maybe empty with random weights)', async () => {
+    const { done } = await collect(engine, { task: 'ideas', context: '', ideas: { premise: 'A storm', kind: 'ideas', n: 2 }, options: { maxTokens: 4, seed: 3 } });
+    expect(Array.isArray(done.ideas)).toBe(true);
+    expect(done.ideas?.length ?? 0).toBeLessThanOrEqual(2);
+  });
+});
+
+test('with memory, a suggestion after more typing reuses the cached prefix (memory and the text so far)', async () => {
+  const memory = 'Mara Voss keeps the Tern Point light. Winter, 1911.';
+  const first = await collect(engine, { task: 'continue', context: 'The fog came in at dusk and', memory, options: { maxTokens: 2, seed: 1 } });
+  const second = await collect(engine, { task: 'continue', context: 'The fog came in at dusk and the lamp', memory, options: { maxTokens: 2, seed: 1 } });
+  expect(first.done.promptTokens).toBeGreaterThan(10);
+  // Everything up to the end of the first prompt is served from the cache, only the new words are computed.
+  expect(second.done.cachedTokens).toBeGreaterThanOrEqual(first.done.promptTokens - 1);
+});

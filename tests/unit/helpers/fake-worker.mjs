@@ -4,6 +4,7 @@
 //   'crash'  one token, then process exit 3      'throw'  one token, then an uncaught error
 //   'hang'   a token every 5 ms until cancelled   'deaf'   ignores cancel and never ends
 //   'error'  an engine_error                      other    one token per character, then done
+// 'count' messages answer with character counts ('error' fails, 'crash' exits).
 // workerData.mode: 'init-error' reports a failed model load; 'die-at-start' exits at once.
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -27,6 +28,13 @@ parentPort.on('message', (msg) => {
     if (timer) clearInterval(timer);
     timers.delete(msg.id);
     parentPort.postMessage({ type: 'event', id: msg.id, event: done([''], 'aborted') });
+    return;
+  }
+  if (msg.type === 'count') {
+    // Counts characters; a text 'crash' kills the worker mid-request.
+    if (msg.texts.includes('crash')) process.exit(4);
+    if (msg.texts.includes('error')) parentPort.postMessage({ type: 'error', id: msg.id, error: { code: 'no_model', message: 'no tokenizer' } });
+    else parentPort.postMessage({ type: 'counts', id: msg.id, counts: msg.texts.map((t) => t.length), model: 'fake' });
     return;
   }
   if (msg.type !== 'generate') return;
