@@ -8,10 +8,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
 import { initBackend } from '../main/engine/backend';
-import { GPT2 } from '../main/engine/gpt2';
-import { expectedTensors, type SourceTensor } from '../main/engine/gpt2-weights';
 import { disposeCache } from '../main/engine/kv-cache';
-import type { GPT2Config, KVCache } from '../main/engine/types';
+import type { GPT2Config, KVCache, LanguageModel } from '../main/engine/types';
+import { loadBenchModel, parameterCount } from './load-model';
+import { cpuSince, gpt2SmallConfig, stats } from './random-gpt2';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -22,51 +22,13 @@ const RUNS = flag('runs', 5);
 const PROMPT = flag('prompt', 128);
 const NEW_TOKENS = flag('new', 128);
 const PROFILE = args.includes('--profile');
+/** 2: the tensor-parallel model (parallel/), one rank per thread. */
+const THREADS = flag('threads', 1);
 
-const CONFIG: GPT2Config = {
-  nLayer: flag('layers', 12),
-  nHead: 12,
-  nEmbd: 768,
-  nPositions: 1024,
-  vocabSize: 50257,
-  layerNormEpsilon: 1e-5,
-};
-
-/** Deterministic uniform weights with GPT-2's init std (0.02); LayerNorm weights at 1. */
-function randomWeights(config: GPT2Config, seed: number): Map<string, SourceTensor> {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const half = 0.02 * Math.sqrt(3); // uniform on [-half, half] has std 0.02
-  const out = new Map<string, SourceTensor>();
-  for (const [name, shape] of expectedTensors(config)) {
-    const data = new Float32Array(shape.reduce((x, y) => x * y, 1));
-    if (/ln_.*\.weight$/.test(name)) data.fill(1);
-    else for (let i = 0; i < data.length; i++) data[i] = (2 * next() - 1) * half;
-    out.set(`transformer.${name}`, { shape, data });
-  }
-  return out;
-}
-
-function stats(xs: number[]): { median: number; min: number; max: number } {
-  const s = [...xs].sort((x, y) => x - y);
-  const round = (x: number): number => Math.round(x * 10) / 10;
-  return { median: round(s[Math.floor(s.length / 2)]), min: round(s[0]), max: round(s[s.length - 1]) };
-}
+const CONFIG: GPT2Config = gpt2SmallConfig(flag('layers', 12));
 
 function promptIds(n: number, offset: number): number[] {
   return Array.from({ length: n }, (_, i) => (i * 7919 + offset * 104729 + 13) % 50257);
-}
-
-/** CPU seconds of this process (user + system) since `start`; unlike wall time, other processes' load barely moves it. */
-function cpuSince(start: NodeJS.CpuUsage): number {
-  const d = process.cpuUsage(start);
-  return (d.user + d.system) / 1e6;
 }
 
 interface RunRates {
@@ -77,7 +39,7 @@ interface RunRates {
 }
 
 /** One prefill + `newTokens` greedy decode steps; tokens/s by wall clock and by CPU time. */
-function run(model: GPT2, offset: number, newTokens: number): RunRates {
+function run(model: LanguageModel, offset: number, newTokens: number): RunRates {
   const ids = promptIds(PROMPT, offset);
   let t0 = performance.now();
   let c0 = process.cpuUsage();
@@ -106,7 +68,7 @@ function run(model: GPT2, offset: number, newTokens: number): RunRates {
   };
 }
 
-async function profile(model: GPT2): Promise<Record<string, unknown>> {
+async function profile(model: LanguageModel): Promise<Record<string, unknown>> {
   const byKernel = async (fn: () => void): Promise<Record<string, number>> => {
     const info = await tf.profile(fn);
     const totals = new Map<string, number>();
@@ -138,7 +100,7 @@ async function profile(model: GPT2): Promise<Record<string, unknown>> {
 async function main(): Promise<void> {
   const backend = await initBackend(process.env.INKWELL_BACKEND);
   const t0 = performance.now();
-  const model = GPT2.fromTensors(CONFIG, randomWeights(CONFIG, 124), 'random GPT-2 124M', { consume: true });
+  const model = await loadBenchModel(CONFIG, THREADS);
   const loadMs = performance.now() - t0;
   // Warm-up: first use of each weight packs it for XNNPACK; not part of steady-state speed.
   run(model, 0, 4);
@@ -146,7 +108,8 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = {
     backend: backend.name,
     device: backend.device,
-    model: { ...CONFIG, parameters: model.parameterCount },
+    model: { ...CONFIG, parameters: parameterCount(CONFIG) },
+    threads: THREADS,
     runs: RUNS,
     promptTokens: PROMPT,
     newTokens: NEW_TOKENS,

@@ -33,6 +33,8 @@ const nodeEntries = {
   'main/serve': 'main/serve.ts',
   'main/cli': 'main/cli.ts',
   'main/engine/worker': 'main/engine/worker.ts',
+  'main/engine/parallel/rank-worker': 'main/engine/parallel/rank-worker.ts',
+  'main/engine/train-worker': 'main/engine/train-worker.ts',
 };
 
 export async function buildNode() {

@@ -7,12 +7,15 @@
  * cache can hand the same cache to several generations.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { KVCache } from './types';
+import type { KVCache, RemoteCachePart } from './types';
 
 type Layer = { readonly k: tf.Tensor4D; readonly v: tf.Tensor4D };
 
-/** Builds a cache from per-layer tensors, checking they agree with each other. */
-export function makeCache(layers: readonly Layer[]): KVCache {
+/**
+ * Builds a cache from per-layer tensors, checking they agree with each other.
+ * `remote` is the part held by another thread (tensor-parallel models), if any.
+ */
+export function makeCache(layers: readonly Layer[], remote?: RemoteCachePart): KVCache {
   if (layers.length === 0) throw new Error('kv-cache: a cache needs at least one layer');
   const [batch, , length] = layers[0].k.shape;
   layers.forEach(({ k, v }, i) => {
@@ -23,7 +26,7 @@ export function makeCache(layers: readonly Layer[]): KVCache {
       );
     }
   });
-  return { layers, length, batch };
+  return remote ? { layers, length, batch, remote } : { layers, length, batch };
 }
 
 /** Frees every tensor of the cache. Disposing twice is harmless. */
@@ -33,6 +36,15 @@ export function disposeCache(cache: KVCache | null | undefined): void {
     k.dispose();
     v.dispose();
   }
+  cache.remote?.dispose();
+}
+
+/** A new cache whose tensors share the data of `cache`'s but are owned separately (no copy). */
+export function cloneCache(cache: KVCache): KVCache {
+  return makeCache(
+    cache.layers.map((l) => ({ k: tf.clone(l.k), v: tf.clone(l.v) })),
+    cache.remote?.clone(),
+  );
 }
 
 /**
@@ -59,7 +71,7 @@ export function selectRows(cache: KVCache, rows: readonly number[]): KVCache {
     return rows.length === 1 ? piece.get(rows[0])!.clone() : tf.concat(rows.map((r) => piece.get(r)!), 0);
   };
   const layers = tf.tidy(() => cache.layers.map(({ k, v }) => ({ k: pick(k), v: pick(v) })));
-  return makeCache(layers);
+  return makeCache(layers, cache.remote?.selectRows(rows));
 }
 
 /** A cache of the first `length` positions (0 < length <= cache.length), for the prefix cache. */
@@ -77,12 +89,12 @@ export function sliceCache(cache: KVCache, length: number): KVCache {
           },
     ),
   );
-  return makeCache(layers);
+  return makeCache(layers, cache.remote && (length === cache.length ? cache.remote.clone() : cache.remote.slice(length)));
 }
 
 /** Bytes the cache's tensors hold (float32), for the prefix cache's memory budget. */
 export function cacheBytes(cache: KVCache): number {
   let elements = 0;
   for (const { k, v } of cache.layers) elements += k.size + v.size;
-  return elements * 4;
+  return elements * 4 + (cache.remote?.bytes ?? 0);
 }

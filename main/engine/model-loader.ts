@@ -8,9 +8,14 @@
  * files disagree with each other (config sizes vs tensor shapes vs tokenizer).
  * Call initBackend() first: the weights go to the current tfjs backend.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { GPT2 } from './gpt2';
+import { ParallelGPT2 } from './parallel/parallel-model';
+import { chooseThreads, findRankWorker, type ThreadsPlan } from './parallel/policy';
+import { cloneCache } from './kv-cache';
+import { cloneCache as prefixCloneCache } from './prefix-cache';
 import { parseModelConfig, MAX_CONFIG_BYTES, type ModelConfig } from './model-config';
 import { readSafetensors } from './safetensors';
 import { Gpt2Tokenizer } from './tokenizer';
@@ -24,6 +29,8 @@ export interface LoadedModelFolder {
   generationConfig: Record<string, unknown>;
   /** The folder's name, shown in the UI. */
   name: string;
+  /** One thread or two (parallel/policy.ts), and why. */
+  threads: ThreadsPlan;
 }
 
 /** Weight files that are pickles or other formats this loader never opens. */
@@ -69,8 +76,11 @@ async function noSafetensorsError(dir: string): Promise<Error> {
 /**
  * Reads, checks and loads a model folder. Errors name the file and the
  * offending key or tensor; nothing stays allocated when loading fails.
+ * `threads` ('1' | '2', default INKWELL_THREADS) forces one or two threads;
+ * otherwise parallel/policy.ts decides. `rankWorkerUrl` overrides where the
+ * rank worker bundle is looked for (tests).
  */
-export async function loadModelFolder(dir: string): Promise<LoadedModelFolder> {
+export async function loadModelFolder(dir: string, options: { threads?: string; rankWorkerUrl?: URL } = {}): Promise<LoadedModelFolder> {
   const root = path.resolve(dir);
   const st = await statOrNull(root);
   if (!st) throw new Error(`${root}: model folder not found`);
@@ -121,6 +131,22 @@ export async function loadModelFolder(dir: string): Promise<LoadedModelFolder> {
   if (wpeRows !== undefined && wpeRows !== config.nPositions) {
     throw new Error(`${weightsFile}: wpe.weight has ${wpeRows} rows but config.json says n_positions ${config.nPositions}`);
   }
-  const model = GPT2.fromTensors(config, tensors, weightsFile, { consume: true });
-  return { model, tokenizer, config, generationConfig, name: path.basename(root) };
+  let threads = chooseThreads({
+    env: options.threads ?? process.env.INKWELL_THREADS,
+    backend: tf.getBackend(),
+    workerUrl: options.rankWorkerUrl ?? findRankWorker(),
+    // Two threads need caches copied with their remote part: true once prefix-cache.ts re-exports kv-cache.ts's cloneCache.
+    prefixCacheKeepsRemote: prefixCloneCache === cloneCache,
+  });
+  let model: LanguageModel | null = null;
+  if (threads.threads === 2) {
+    try {
+      model = await ParallelGPT2.create(config, tensors, weightsFile, { workerUrl: threads.workerUrl! });
+    } catch (err) {
+      // The split leaves `tensors` whole: one thread can still load them (and reports bad weights itself).
+      threads = { threads: 1, reason: `two threads failed: ${(err as Error).message}` };
+    }
+  }
+  model ??= GPT2.fromTensors(config, tensors, weightsFile, { consume: true });
+  return { model, tokenizer, config, generationConfig, name: path.basename(root), threads };
 }

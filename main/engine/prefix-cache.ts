@@ -9,9 +9,8 @@
  * lookup hands out a fresh cache the caller owns. A hit always leaves at least
  * one prompt token to run, because the generator needs that token's logits.
  */
-import * as tf from '@tensorflow/tfjs-core';
 import type { KVCache } from './types';
-import { cacheBytes, disposeCache, sliceCache } from './kv-cache';
+import { cacheBytes, cloneCache, disposeCache, sliceCache } from './kv-cache';
 
 export const DEFAULT_PREFIX_CACHE_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_PREFIX_CACHE_ENTRIES = 8;
@@ -28,14 +27,8 @@ interface Entry {
   bytes: number;
 }
 
-/** A new cache whose tensors share the data of `cache`'s but are owned separately. */
-export function cloneCache(cache: KVCache): KVCache {
-  return {
-    layers: cache.layers.map((l) => ({ k: tf.clone(l.k), v: tf.clone(l.v) })),
-    length: cache.length,
-    batch: cache.batch,
-  };
-}
+// One clone for every cache kind: kv-cache.ts's also clones a tensor-parallel model's remote half.
+export { cloneCache } from './kv-cache';
 
 /** Number of leading tokens `a` and `b` share. */
 export function sharedPrefix(a: readonly number[], b: readonly number[]): number {

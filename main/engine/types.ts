@@ -45,6 +45,26 @@ export interface KVCache {
   /** T: number of positions held. */
   readonly length: number;
   readonly batch: number;
+  /**
+   * The part of the cache that lives outside this thread's tensors: the other
+   * rank's heads of a tensor-parallel model (parallel/parallel-model.ts).
+   * Absent for ordinary caches. kv-cache.ts's helpers apply each operation to
+   * it as well, so that generate, beam search and the prefix cache need not know.
+   */
+  readonly remote?: RemoteCachePart;
+}
+
+/** A handle on cache tensors held elsewhere; every method but dispose returns a new handle the caller owns. */
+export interface RemoteCachePart {
+  /** Bytes its tensors hold (float32). */
+  readonly bytes: number;
+  selectRows(rows: readonly number[]): RemoteCachePart;
+  /** The first `length` positions. */
+  slice(length: number): RemoteCachePart;
+  /** The same positions, owned separately (shares data where it can). */
+  clone(): RemoteCachePart;
+  /** Frees its tensors; disposing twice is harmless. */
+  dispose(): void;
 }
 
 export interface LanguageModel {
