@@ -16,36 +16,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { buildWeights, disposeWeights, parameterCount, type GPT2Weights, type SourceTensor } from './gpt2-weights';
 import { causalSelfAttention } from './attention';
 import { makeCache } from './kv-cache';
+import { geluExact, geluNew, layerNorm, linear } from './ops';
 import type { Activation } from './model-config';
 import type { GPT2Config, KVCache, LanguageModel } from './types';
-
-const GELU_K2 = 2 * Math.sqrt(2 / Math.PI);
-
-/** LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * w + b, biased variance as in PyTorch. */
-function layerNorm(x: tf.Tensor2D, w: tf.Tensor1D, b: tf.Tensor1D, eps: number): tf.Tensor2D {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), w), b);
-}
-
-/**
- * gelu_new, GPT-2's tanh approximation: 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))).
- * Computed as x·σ(2·√(2/π)·x·(1 + 0.044715·x²)), the same function (0.5·(1 + tanh z) = σ(2z)):
- * on wasm, Sigmoid is XNNPACK's vector kernel, ~10x faster than Tanh and Pow.
- */
-function geluNew(x: tf.Tensor2D): tf.Tensor2D {
-  const z = tf.mul(x, tf.add(tf.mul(tf.square(x), GELU_K2 * 0.044715), GELU_K2));
-  return tf.mul(x, tf.sigmoid(z));
-}
-
-/** HF's exact "gelu": 0.5·x·(1 + erf(x / √2)). */
-function geluExact(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
-}
-
-/** x @ W + b as one fused kernel (a plain matmul: no transpose flags). */
-function linear(x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D;
-}
 
 export class GPT2 implements LanguageModel {
   readonly config: GPT2Config;

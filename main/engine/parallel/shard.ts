@@ -14,24 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { causalSelfAttention } from '../attention';
 import type { GPT2Config } from '../types';
 import type { ShardData, ShardSpec } from './shard-weights';
-import { layerNorm } from './fused-layer-norm';
-
-const GELU_K2 = 2 * Math.sqrt(2 / Math.PI);
-
-// geluNew, geluExact and linear are gpt2.ts's (private there); keep them identical.
-function geluNew(x: tf.Tensor2D): tf.Tensor2D {
-  const z = tf.mul(x, tf.add(tf.mul(tf.square(x), GELU_K2 * 0.044715), GELU_K2));
-  return tf.mul(x, tf.sigmoid(z));
-}
-
-function geluExact(x: tf.Tensor2D): tf.Tensor2D {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
-}
-
-/** x @ W (+ b) as one fused kernel, no transpose flags. */
-function linear(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
-  return (b ? tf.fused.matMul({ a: x, b: w, bias: b }) : tf.matMul(x, w)) as tf.Tensor2D;
-}
+import { geluExact, geluNew, layerNorm, linear } from '../ops';
 
 /** Where the ranks meet; implemented over an Exchange by rank-worker.ts and parallel-model.ts. */
 export interface Collective {

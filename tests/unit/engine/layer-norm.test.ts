@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../main/engine/backend';
-import { FUSED_MAX_ROWS, layerNorm } from '../../../main/engine/parallel/fused-layer-norm';
+import { FUSED_MAX_ROWS, layerNorm } from '../../../main/engine/layer-norm';
 
 /** gpt2.ts's composed LayerNorm, the reference. */
 function composed(x: tf.Tensor2D, w: tf.Tensor1D, b: tf.Tensor1D, eps: number): tf.Tensor2D {
