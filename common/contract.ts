@@ -237,6 +237,71 @@ export type DownloadEvent =
     }
   | { type: 'done'; model: ModelInfo };
 
+/** Fine-tuning presets: 'quick' trains the last 2 blocks with embeddings frozen; 'thorough' trains every block. */
+export const TrainPreset = z.enum(['quick', 'thorough']);
+export type TrainPresetName = z.infer<typeof TrainPreset>;
+/** Expert knobs over a preset (also how tests ask for a tiny run). */
+export const TrainOverrides = z
+  .object({
+    steps: z.number().int().min(1).max(100_000),
+    block: z.number().int().min(8).max(4096),
+    batch: z.number().int().min(1).max(64),
+    accum: z.number().int().min(1).max(64),
+    lr: z.number().finite().gt(0).max(0.01),
+    valEvery: z.number().int().min(1).max(100_000),
+    sampleEvery: z.number().int().min(0).max(100_000),
+    sampleTokens: z.number().int().min(1).max(256),
+    trainLast: z.number().int().min(1).max(128),
+  })
+  .partial()
+  .strict();
+export type TrainOverridesValue = z.infer<typeof TrainOverrides>;
+export const MAX_TRAINING_FILES = 200;
+
+/** What training.inspect reports before a run: the writer sees the size of the job first. */
+export interface DatasetReport {
+  files: string[];
+  documents: number;
+  words: number;
+  tokens: number;
+  trainTokens: number;
+  valTokens: number;
+  duplicateParagraphs: number;
+  /** Steps the preset would run on this text, and a rough time for them on the current backend. */
+  steps: number;
+  estimatedSeconds: number;
+  backend: string;
+  /** Set when the text is small for the steps (the model would learn to copy it). */
+  warning: string | null;
+}
+
+/**
+ * Events of a training stream: 'started' first, then progress (step events are
+ * throttled to about 4 a second), then exactly one 'done'; a failure (bad files,
+ * a crashed training worker) ends the stream with an error instead.
+ */
+export type TrainingEvent =
+  | { type: 'started'; runId: string; runDir: string; steps: number; preset: TrainPresetName; baseModelId: string }
+  | { type: 'dataset'; documents: number; words: number; tokens: number; steps: number; estimatedSeconds: number }
+  | { type: 'step'; step: number; totalSteps: number; epoch: number; loss: number; lr: number; tokensPerSec: number; elapsedMs: number; etaMs: number }
+  | { type: 'eval'; step: number; valLoss: number; valPerplexity: number; best: boolean }
+  | { type: 'sample'; step: number; text: string; copyRate: number }
+  | { type: 'checkpoint'; step: number }
+  | { type: 'warning'; code: string; message: string }
+  | { type: 'paused'; step: number }
+  | { type: 'resumed'; step: number }
+  | {
+      type: 'done';
+      runId: string;
+      reason: 'completed' | 'cancelled' | 'early-stopped';
+      steps: number;
+      message: string;
+      /** The registered fine-tune; null when the run was cancelled before a checkpoint. */
+      model: ModelInfo | null;
+      perplexityBefore: number | null;
+      perplexityAfter: number | null;
+    };
+
 /** A call: request schema + response type. `response` is a phantom, used only for its type. */
 interface CallDef<Req extends z.ZodType, Res> {
   kind: 'call';
@@ -321,6 +386,26 @@ export const contract = {
   'models.discardDownload': call<{ ok: true }>()(z.object({ name: z.string().min(1).max(80) }).strict()),
   /** Downloads a catalogue model; cancelling (engine.cancel with the stream id) pauses it: the next call resumes. */
   'models.download': stream<DownloadEvent>()(z.object({ name: z.string().min(1).max(80) }).strict()),
+  /** Reads and tokenizes the files (in the training worker) and reports their size and the run's rough time. */
+  'training.inspect': call<DatasetReport>()(
+    z.object({ files: z.array(UserPath).min(1).max(MAX_TRAINING_FILES), baseModelId: ModelId.optional(), preset: TrainPreset.optional() }).strict(),
+  ),
+  /** Fine-tunes a model in its own worker (one run at a time); the result is registered as a new model. */
+  'training.start': stream<TrainingEvent>()(
+    z
+      .object({
+        files: z.array(UserPath).min(1).max(MAX_TRAINING_FILES),
+        baseModelId: ModelId,
+        preset: TrainPreset,
+        name: z.string().trim().min(1).max(MAX_TITLE_CHARS).optional(),
+        overrides: TrainOverrides.optional(),
+      })
+      .strict(),
+  ),
+  /** Pause takes effect between steps; cancel keeps the last checkpoint. Unknown run ids are not_found. */
+  'training.pause': call<{ ok: true }>()(z.object({ runId: z.string().min(1).max(80) }).strict()),
+  'training.resume': call<{ ok: true }>()(z.object({ runId: z.string().min(1).max(80) }).strict()),
+  'training.cancel': call<{ ok: true }>()(z.object({ runId: z.string().min(1).max(80) }).strict()),
 } as const;
 
 export type Contract = typeof contract;

@@ -3,7 +3,9 @@
  * tensor work runs there, never here. Like Actual's server host, it tags each
  * request with an id, keeps a map of pending requests, fails them all with
  * 'engine_crashed' when the worker dies, restarts the worker lazily on the next
- * request, and terminates it on quit. Cancellation is a message.
+ * request, and terminates it on quit. Cancellation is a message. reload()
+ * swaps the model at once: the worker is replaced by one that loads the new
+ * folder, and calls in flight end with an error that says why.
  */
 import { Worker } from 'node:worker_threads';
 import type { ApiError, AppInfo, BackendInfo, GenerateEvent, ParsedRequestOf, Result } from '../common/contract';
@@ -53,9 +55,12 @@ export class EngineHost {
   private stopping = false;
   private readyWaiters: (() => void)[] = [];
   private readonly log: (message: string) => void;
+  /** What the next worker starts with; reload() changes its model folder. */
+  private init: WorkerInit;
 
   constructor(private readonly options: EngineHostOptions) {
     this.log = options.log ?? ((m) => console.warn(m));
+    this.init = options.init;
   }
 
   /** Starts the worker now (it also starts on the first request). */
@@ -128,6 +133,32 @@ export class EngineHost {
     });
   }
 
+  /**
+   * Replaces the worker with one that loads `modelDir` (the model switch takes effect now,
+   * not at the next start). Calls in flight end with engine_error naming the new model: their
+   * tokens came from the old one. The old worker is stopped before the new one loads, so two
+   * large models are never in memory together. Resolves when the new worker is ready or has
+   * reported its init error (see info().initError); a later reload supersedes this one.
+   */
+  async reload(modelDir: string | null, label: string = modelDir ?? 'no model'): Promise<EngineInfo> {
+    if (this.stopping) return this.info();
+    this.init = { ...this.init, modelDir };
+    const old = this.worker;
+    this.worker = null;
+    this.backend = null;
+    this.model = null;
+    this.initError = null;
+    this.failAll('engine_error', `the engine restarted to load model ${label}; this request was stopped, please try again`);
+    if (old) await old.terminate();
+    if (this.stopping) return this.info();
+    try {
+      await this.whenReady();
+    } catch (err) {
+      this.initError = { code: 'engine_crashed', message: `could not start the engine worker ${this.options.workerPath} for model ${label}: ${messageOf(err)}` };
+    }
+    return this.info();
+  }
+
   /** Stops the worker for good (app quit); pending requests end with an error. */
   async terminate(): Promise<void> {
     this.stopping = true;
@@ -172,10 +203,13 @@ export class EngineHost {
     this.backend = null;
     this.model = null;
     this.initError = null;
-    const worker = new Worker(this.options.workerPath, { workerData: this.options.init });
+    const worker = new Worker(this.options.workerPath, { workerData: this.init });
     this.worker = worker;
     let errorMessage: string | null = null;
-    worker.on('message', (message: FromWorker) => this.onMessage(message));
+    // A replaced worker's late 'ready' must not describe the new model as the old one.
+    worker.on('message', (message: FromWorker) => {
+      if (this.worker === worker) this.onMessage(message);
+    });
     worker.on('messageerror', (err) => this.log(`engine worker: a message could not be deserialised: ${messageOf(err)}`));
     worker.on('error', (err) => {
       // An uncaught exception in the worker; 'exit' follows and does the bookkeeping.

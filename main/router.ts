@@ -27,6 +27,8 @@ import {
   type CatalogueItem,
   type DownloadEvent,
   type ModelInfo,
+  type DatasetReport,
+  type TrainingEvent,
 } from '../common/contract';
 import { ServiceError, toApiError } from './services/service-error';
 
@@ -41,6 +43,15 @@ export interface ModelsRouterService {
   export(id: string, path: string): Promise<{ path: string }>;
   discardDownload(name: string): Promise<{ ok: true }>;
   download(name: string, onEvent: (event: DownloadEvent) => void, signal: AbortSignal): Promise<Result<DownloadEvent>>;
+}
+
+/** Fine-tuning (main/services/training.ts); optional like the model library. */
+export interface TrainingRouterService {
+  inspect(request: ParsedRequestOf<'training.inspect'>): Promise<DatasetReport>;
+  start(request: ParsedRequestOf<'training.start'>, onEvent: (event: TrainingEvent) => void, signal: AbortSignal): Promise<Result<TrainingEvent>>;
+  pause(runId: string): { ok: true };
+  resume(runId: string): { ok: true };
+  cancel(runId: string): { ok: true };
 }
 
 /** What the router needs from the services; the real ones are wired in serve.ts / index.ts. */
@@ -65,6 +76,7 @@ export interface RouterServices {
     countTokens(texts: string[]): Promise<Result<{ counts: number[]; model: string | null }>>;
   };
   models?: ModelsRouterService;
+  training?: TrainingRouterService;
 }
 
 /** Read once: the end-to-end tests start the server with it; the app never sets it. */
@@ -182,6 +194,10 @@ export function createRouter(services: RouterServices): Router {
     if (!services.models) throw new ServiceError('not_found', 'the model library is not available in this process');
     return services.models;
   };
+  const training = (): TrainingRouterService => {
+    if (!services.training) throw new ServiceError('not_found', 'training is not available in this process');
+    return services.training;
+  };
 
   const calls: CallHandlers = {
     // INKWELL_TEST_HOOKS=1 (end-to-end tests only) adds counters the specs assert on, e.g. that a cancel arrived.
@@ -215,11 +231,16 @@ export function createRouter(services: RouterServices): Router {
     'models.import': (request) => models().import(request),
     'models.export': (request) => models().export(request.id, request.path),
     'models.discardDownload': (request) => models().discardDownload(request.name),
+    'training.inspect': (request) => training().inspect(request),
+    'training.pause': (request) => training().pause(request.runId),
+    'training.resume': (request) => training().resume(request.runId),
+    'training.cancel': (request) => training().cancel(request.runId),
   };
 
   const streams: StreamHandlers = {
     'engine.generate': (request, onEvent, signal) => services.engine.generate(request, onEvent, signal),
     'models.download': (request, onEvent, signal) => models().download(request.name, onEvent, signal),
+    'training.start': (request, onEvent, signal) => training().start(request, onEvent, signal),
   };
 
   return {

@@ -398,6 +398,7 @@ export function App() {
             watch={watchText}
             info={info}
             onInsert={insertIntoDocument}
+            onModelChanged={refreshInfo}
           />
         )}
       </div>

@@ -1,16 +1,50 @@
 /**
  * Wires the services and the router together, the same way for Electron
  * (main/index.ts) and browser mode (main/serve.ts): settings, documents with
- * their journal, and the engine host, behind one router.
+ * their journal, the model library and the engine host, behind one router.
+ * Choosing another active model reloads the engine at once; the models.setActive
+ * call answers when the new model is loaded (or has failed to, and the old one is back).
  */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import type { AppInfo } from '../../common/contract';
 import { documentsDirOf } from '../app-paths';
-import { EngineHost } from '../engine-host';
-import { createRouter, type Router } from '../router';
+import { EngineHost, type EngineInfo } from '../engine-host';
+import { createRouter, type ModelsRouterService, type Router } from '../router';
 import { DocumentsService } from './documents';
 import { JournalService } from './journal';
+import type { CatalogueEntry } from './models/catalogue';
 import { ModelsService } from './models/models-service';
+import { ServiceError } from './service-error';
 import { SettingsService } from './settings';
+import { testTrainOverrides, trainWorkerPathBeside, TrainingService } from './training';
+import { workerJobRunner } from '../training-host';
+
+const TestCatalogue = z.array(
+  z.object({
+    name: z.string().min(1),
+    displayName: z.string().min(1),
+    repo: z.string().min(1),
+    revision: z.string().min(1),
+    parameters: z.number().int().min(0),
+    files: z.array(z.object({ name: z.string().min(1), size: z.number().int().min(0).nullable(), sha256: z.string().nullable() })).min(1),
+  }),
+);
+
+/**
+ * TEST ONLY: the end-to-end specs download a tiny model under a name they control. The
+ * catalogue is replaced only when INKWELL_TEST_HOOKS=1 and INKWELL_TEST_CATALOGUE names a
+ * JSON file of catalogue entries; the app never sets either.
+ */
+export function testCatalogue(env: NodeJS.ProcessEnv = process.env): CatalogueEntry[] | undefined {
+  const file = env.INKWELL_TEST_CATALOGUE;
+  if (env.INKWELL_TEST_HOOKS !== '1' || !file) return undefined;
+  try {
+    return TestCatalogue.parse(JSON.parse(readFileSync(file, 'utf8')));
+  } catch (err) {
+    throw new Error(`INKWELL_TEST_CATALOGUE ${file} is not a list of catalogue entries: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
 
 export interface AppServicesOptions {
   dataDir: string;
@@ -26,6 +60,8 @@ export interface AppServicesOptions {
   modelsBaseUrl?: string;
   /** True when modelDir came from --model / INKWELL_MODEL: it then wins over the registry's active model. */
   modelDirExplicit?: boolean;
+  /** The built training worker (default: train-worker.js beside workerPath). */
+  trainWorkerPath?: string;
 }
 
 export interface AppServices {
@@ -34,6 +70,7 @@ export interface AppServices {
   settings: SettingsService;
   documents: DocumentsService;
   models: ModelsService;
+  training: TrainingService;
   /** Stops the engine worker; call on quit. */
   close(): Promise<void>;
 }
@@ -52,12 +89,19 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     journal,
   });
   // The app's model folder is the registry's built-in entry; the engine loads whichever model is active.
+  // The latest engine reload, so that the router can answer setActive once the model is loaded.
+  let reloading: Promise<EngineInfo> | null = null;
+  const catalogue = testCatalogue();
   const models = await ModelsService.open({
     dataDir: options.dataDir,
     builtinDir: options.modelDir,
     baseUrl: options.modelsBaseUrl || process.env.INKWELL_MODELS_BASE_URL || undefined,
+    ...(catalogue ? { catalogue } : {}),
     log,
-    onActiveChanged: (m) => log(`models: ${m.name} is now the active model; it is loaded at the next start`),
+    onActiveChanged: (m) => {
+      log(`models: ${m.name} is now the active model; the engine reloads it now`);
+      reloading = engine.reload(m.path, m.name);
+    },
   });
   const engine = new EngineHost({
     workerPath: options.workerPath,
@@ -65,6 +109,15 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     log,
   });
   engine.start();
+  // Fine-tunes run in their own worker, one at a time, so suggestions keep flowing meanwhile.
+  const trainOverrides = testTrainOverrides();
+  const training = new TrainingService({
+    dataDir: options.dataDir,
+    runner: workerJobRunner(options.trainWorkerPath ?? trainWorkerPathBeside(options.workerPath)),
+    models: { get: (id) => models.registry.get(id), active: () => models.registry.active(), addFinetune: (r) => models.addFinetune(r) },
+    ...(options.backend ? { backend: options.backend } : {}),
+    ...(trainOverrides ? { defaultOverrides: trainOverrides } : {}),
+  });
 
   const router = createRouter({
     appInfo: () => {
@@ -77,8 +130,55 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       generate: (request, onEvent, signal) => engine.generate(request, onEvent, signal),
       countTokens: (texts) => engine.countTokens(texts),
     },
-    models,
+    models: switchingModels(models, () => reloading, log),
+    training,
   });
 
-  return { router, engine, settings, documents, models, close: () => engine.terminate() };
+  return { router, engine, settings, documents, models, training, close: async () => void (await Promise.all([training.close(), engine.terminate()])) };
+}
+
+/**
+ * The model library as the router sees it: setActive (and deleting the active model) answer
+ * only once the engine has the new model loaded, so the renderer's next app.info and the next
+ * suggestion use it. A model that fails to load is not left active: the previous one comes back
+ * and the error names both.
+ */
+export function switchingModels(
+  models: ModelsService,
+  lastReload: () => Promise<EngineInfo> | null,
+  log: (message: string) => void,
+): ModelsRouterService {
+  const settle = async (): Promise<EngineInfo | null> => (await lastReload()) ?? null;
+  return {
+    list: () => models.list(),
+    catalogue: () => models.catalogue(),
+    async setActive(id) {
+      const previous = models.registry.active();
+      const model = await models.setActive(id);
+      const info = await settle();
+      if (info?.initError) {
+        const reason = info.initError.message;
+        if (previous && previous.id !== model.id) {
+          log(`models: ${model.name} failed to load (${reason}); switching back to ${previous.name}`);
+          await models.setActive(previous.id);
+          await settle();
+          throw new ServiceError('invalid_model', `${model.name} could not be loaded, so ${previous.name} is still the active model: ${reason}`);
+        }
+        throw new ServiceError('invalid_model', `${model.name} is active but could not be loaded: ${reason}`);
+      }
+      return model;
+    },
+    rename: (id, name) => models.rename(id, name),
+    async delete(id) {
+      const before = lastReload();
+      const result = await models.delete(id);
+      const after = lastReload();
+      if (after !== before && after !== null) await after;
+      return result;
+    },
+    import: (request) => models.import(request),
+    export: (id, target) => models.export(id, target),
+    discardDownload: (name) => models.discardDownload(name),
+    download: (name, onEvent, signal) => models.download(name, onEvent, signal),
+  };
 }

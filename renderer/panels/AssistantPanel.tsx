@@ -1,6 +1,6 @@
 /**
- * The side panel beside the page: Outline, Ideas, Memory, Settings and
- * Models as tabs. Every tab stays mounted while the panel is open, so a
+ * The side panel beside the page: Outline, Ideas, Memory, Settings, Models
+ * and Train as tabs. Every tab stays mounted while the panel is open, so a
  * drafted outline or a pinned idea survives a look at another tab.
  */
 import type { AppInfo, DocumentSettings, RequestOf, Settings } from '../../common/contract';
@@ -10,14 +10,16 @@ import { IdeasPanel } from './IdeasPanel';
 import { MemoryPanel } from './MemoryPanel';
 import { ModelsPanel } from './ModelsPanel';
 import { OutlinePanel } from './OutlinePanel';
+import { TrainPanel } from './TrainPanel';
 
-export type PanelName = 'outline' | 'ideas' | 'memory' | 'settings' | 'models';
+export type PanelName = 'outline' | 'ideas' | 'memory' | 'settings' | 'models' | 'train';
 export const PANELS: { name: PanelName; label: string }[] = [
   { name: 'outline', label: 'Outline' },
   { name: 'ideas', label: 'Ideas' },
   { name: 'memory', label: 'Memory' },
   { name: 'settings', label: 'Settings' },
   { name: 'models', label: 'Models' },
+  { name: 'train', label: 'Train' },
 ];
 
 export interface AssistantPanelProps {
@@ -33,6 +35,7 @@ export interface AssistantPanelProps {
   watch: (onChange: () => void) => () => void;
   info: AppInfo | null;
   onInsert: (blocks: Block[]) => void;
+  onModelChanged?: () => void;
 }
 
 export function AssistantPanel(p: AssistantPanelProps) {
@@ -64,7 +67,9 @@ export function AssistantPanel(p: AssistantPanelProps) {
             <MemoryPanel settings={p.doc} onChange={p.onDocChange} before={p.before} watch={p.watch} contextTokens={p.info?.model?.nPositions ?? null} />
           )}
           {t.name === 'settings' && <GenerationPanel app={p.app} doc={p.doc} onDocChange={p.onDocChange} onAppChange={p.onAppChange} />}
-          {t.name === 'models' && p.open === 'models' && <ModelsPanel info={p.info} />}
+          {t.name === 'models' && p.open === 'models' && <ModelsPanel info={p.info} onModelChanged={p.onModelChanged} />}
+          {/* Always mounted: a run keeps streaming into it while another tab is open. */}
+          {t.name === 'train' && <TrainPanel onModelChanged={p.onModelChanged} />}
         </div>
       ))}
     </aside>

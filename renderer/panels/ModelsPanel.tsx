@@ -1,49 +1,131 @@
 /**
- * The installed models (built-in, downloaded, imported, fine-tuned) with size,
- * parameters and origin; set the active one; the engine backend in use.
+ * The Models tab, over the model service (models.* channels): the engine in
+ * use, the installed models (Use switches the engine at once: models.setActive
+ * answers when the new model is loaded), the download catalogue with progress
+ * bars, and import from a folder or archive path.
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { AppInfo, ModelInfo } from '../../common/contract';
 import { api } from '../api';
+import { ModelCard } from './ModelCard';
+import { ModelDownloads } from './ModelDownloads';
 import { describeEngine } from './StatusBar';
 
-const ORIGIN: Record<ModelInfo['origin']['kind'], string> = { builtin: 'Built in', downloaded: 'Downloaded', imported: 'Imported', finetuned: 'Fine-tuned' };
+export { formatParams } from './ModelCard';
+export { formatBytes } from '../model-downloads';
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let v = n / 1024;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+export interface ModelsPanelProps {
+  info: AppInfo | null;
+  /** Called after the engine switched models, so the app can refresh app.info (the status bar). */
+  onModelChanged?: () => void;
 }
 
-export function formatParams(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} B parameters`;
-  if (n >= 1e6) return `${Math.round(n / 1e6)} M parameters`;
-  if (n >= 1e3) return `${Math.round(n / 1e3)} K parameters`;
-  return `${n} parameters`;
+function ImportForm({ onImported }: { onImported: (m: ModelInfo) => void }) {
+  const [path, setPath] = useState('');
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async () => {
+    setBusy(true);
+    setError(null);
+    const r = await api.call('models.import', { path: path.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
+    setBusy(false);
+    // The service's validation message names the file and tensor at fault: show it as it is.
+    if (!r.ok) return setError(r.error.message);
+    setPath('');
+    setName('');
+    onImported(r.value);
+  };
+  return (
+    <section aria-label="Import a model" style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
+      <h3>Import</h3>
+      <p className="knob-hint">A Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt), or a .zip or .tar of one. It is checked before it is copied in.</p>
+      <form
+        style={{ display: 'flex', flexDirection: 'column', gap: 8 }}
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit();
+        }}
+      >
+        <label className="field">
+          <span>Folder or archive path</span>
+          <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/models/gpt2-poetry" spellCheck={false} />
+        </label>
+        <label className="field">
+          <span>Name (optional)</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <div className="panel-actions">
+          <button type="submit" className="btn" disabled={busy || path.trim() === ''}>{busy ? 'Importing…' : 'Import'}</button>
+        </div>
+      </form>
+      {error !== null && <p className="panel-error" role="alert">{error}</p>}
+    </section>
+  );
 }
 
-export function ModelsPanel({ info }: { info: AppInfo | null }) {
+export function ModelsPanel({ info: appInfo, onModelChanged }: ModelsPanelProps) {
   const [models, setModels] = useState<ModelInfo[] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [switching, setSwitching] = useState<string | null>(null);
+  // Our own copy of app.info after a switch, so this tab's engine card is right even before the app refreshes.
+  const [freshInfo, setFreshInfo] = useState<AppInfo | null>(null);
+  const info = freshInfo ?? appInfo;
+
   const load = useCallback(async () => {
     const r = await api.call('models.list', {});
     if (r.ok) setModels(r.value);
-    else setMessage(`Could not list the models: ${r.error.message}`);
+    else setError(`Could not list the models: ${r.error.message}`);
   }, []);
   useEffect(() => void load(), [load]);
+  useEffect(() => setFreshInfo(null), [appInfo]);
+
+  const say = (note: string | null, problem: string | null = null) => {
+    setMessage(note);
+    setError(problem);
+  };
 
   const activate = async (m: ModelInfo) => {
+    setSwitching(m.id);
+    say(`Loading ${m.name}…`);
     const r = await api.call('models.setActive', { id: m.id });
-    if (!r.ok) return setMessage(`Could not switch to ${m.name}: ${r.error.message}`);
-    setMessage(`${m.name} is now the active model. It is loaded the next time Inkwell starts.`);
+    setSwitching(null);
+    if (r.ok) say(`${m.name} is now the active model; the next suggestion uses it.`);
+    else say(null, `Could not switch to ${m.name}: ${r.error.message}`);
     await load();
+    const i = await api.call('app.info', {});
+    if (i.ok) setFreshInfo(i.value);
+    onModelChanged?.();
   };
+
+  const rename = async (m: ModelInfo, name: string): Promise<boolean> => {
+    const r = await api.call('models.rename', { id: m.id, name });
+    if (!r.ok) {
+      say(null, `Could not rename ${m.name}: ${r.error.message}`);
+      return false;
+    }
+    await load();
+    return true;
+  };
+
+  const remove = async (m: ModelInfo) => {
+    const r = await api.call('models.delete', { id: m.id });
+    if (!r.ok) return say(null, `Could not delete ${m.name}: ${r.error.message}`);
+    say(`${m.name} was deleted.`);
+    await load();
+    if (m.active) {
+      const i = await api.call('app.info', {});
+      if (i.ok) setFreshInfo(i.value);
+      onModelChanged?.();
+    }
+  };
+
+  const added = useCallback((m: ModelInfo, how: string) => {
+    say(`${m.name} was ${how}. Choose Use to write with it.`);
+    void load();
+  }, [load]);
+  const downloaded = useCallback((m: ModelInfo) => added(m, 'downloaded and checked'), [added]);
 
   const engine = describeEngine(info);
   return (
@@ -52,28 +134,28 @@ export function ModelsPanel({ info }: { info: AppInfo | null }) {
         <h3>Engine</h3>
         <p>{engine.backend}</p>
         {info?.backend?.skipped.map((s) => <p key={s.name} className="knob-hint">{s.name} not used: {s.reason}</p>)}
-        <p className="knob-hint">{engine.model}</p>
+        <p className="knob-hint" data-testid="models-engine-model">{engine.model}</p>
       </div>
       {message !== null && <p className="panel-note" role="status">{message}</p>}
+      {error !== null && <p className="panel-error" role="alert">{error}</p>}
+      <h3>Installed</h3>
       {models === null ? <p className="panel-progress">Loading…</p> : models.length === 0 ? <p className="part-empty">No models are installed.</p> : (
         <ul className="cards" aria-label="Installed models">
           {models.map((m) => (
-            <li key={m.id} className={`card model ${m.active ? 'pinned' : ''}`}>
-              <div className="part-head">
-                <h3>{m.name}</h3>
-                {m.active ? <span className="badge">Active</span> : <button type="button" className="btn" onClick={() => void activate(m)}>Use</button>}
-              </div>
-              <p className="knob-hint">
-                {ORIGIN[m.origin.kind]}{m.origin.from ? ` · from ${m.origin.from}` : ''} · {formatParams(m.architecture.parameters)} · {formatBytes(m.sizeBytes)}
-              </p>
-              <p className="knob-hint">
-                {m.architecture.layers} layers, {m.architecture.width} wide, {m.architecture.context}-token context
-                {m.validationPerplexity !== null ? ` · perplexity ${m.validationPerplexity.toFixed(1)}` : ''}
-              </p>
-            </li>
+            <ModelCard
+              key={m.id}
+              model={m}
+              switching={switching === m.id}
+              busy={switching !== null}
+              onUse={() => void activate(m)}
+              onRename={(name) => rename(m, name)}
+              onDelete={() => void remove(m)}
+            />
           ))}
         </ul>
       )}
+      <ModelDownloads onInstalled={downloaded} />
+      <ImportForm onImported={(m) => added(m, 'imported')} />
     </section>
   );
 }

@@ -28,14 +28,14 @@ export interface ServerHandle {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startServer(opts: { dataDir: string; model?: string; extraArgs?: string[] }): Promise<ServerHandle> {
+export async function startServer(opts: { dataDir: string; model?: string; extraArgs?: string[]; env?: Record<string, string> }): Promise<ServerHandle> {
   // Port 0: the server binds any free port (no race with other tests) and prints the URL it got.
   const args = [SERVE_JS, '--port', '0', '--data-dir', opts.dataDir, '--model', opts.model ?? TINY_MODEL, ...(opts.extraArgs ?? [])];
   const proc: ChildProcess = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     // Test-only counters in app.info (e.g. cancels the engine saw); the app never sets this.
-    env: { ...process.env, INKWELL_TEST_HOOKS: '1' },
+    env: { ...process.env, INKWELL_TEST_HOOKS: '1', ...opts.env },
   });
   let out = '';
   proc.stdout?.setEncoding('utf8').on('data', (s: string) => (out += s));

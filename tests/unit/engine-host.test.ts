@@ -154,3 +154,58 @@ describe('EngineHost.countTokens', () => {
     expect(await h.countTokens(['crash'])).toMatchObject({ ok: false, error: { code: 'engine_crashed' } });
   });
 });
+
+describe('EngineHost.reload', () => {
+  test('switches the model at once; the next call runs on the new worker', async () => {
+    const { h, logs } = host();
+    await h.whenReady();
+    expect(h.info().model?.path).toBe('/models/x');
+    const info = await h.reload('/models/y', 'Y');
+    expect(info).toMatchObject({ model: { path: '/models/y' }, initError: null, crashes: 0 });
+    expect(await h.generate(req('abc'), () => undefined)).toMatchObject({ ok: true, value: { texts: ['abc'] } });
+    // A reload is not a crash: nothing is counted or logged as one.
+    expect(logs.join('\n')).not.toMatch(/restarts on the next request/);
+  });
+
+  test('calls in flight end with an error naming the model being loaded', async () => {
+    const { h } = host();
+    const hanging = h.generate(req('hang'), () => undefined);
+    await h.whenReady();
+    await h.reload('/models/y', 'GPT-2 Medium');
+    expect(await hanging).toEqual({
+      ok: false,
+      error: { code: 'engine_error', message: 'the engine restarted to load model GPT-2 Medium; this request was stopped, please try again' },
+    });
+    expect(h.inFlight).toBe(0);
+  });
+
+  test('a reload during start-up never shows the old model as loaded', async () => {
+    const { h } = host();
+    h.start();
+    const info = await h.reload('/models/y');
+    expect(info.model?.path).toBe('/models/y');
+  });
+
+  test('back-to-back reloads end on the last model', async () => {
+    const { h } = host();
+    await h.whenReady();
+    const [first, second] = await Promise.all([h.reload('/models/y'), h.reload('/models/z')]);
+    expect(second.model?.path).toBe('/models/z');
+    expect(first.model?.path).toBe('/models/z');
+    expect(h.info().model?.path).toBe('/models/z');
+  });
+
+  test('a model that fails to load is reported by info().initError', async () => {
+    const { h } = host('init-error');
+    await h.whenReady();
+    const info = await h.reload('/models/broken');
+    expect(info).toMatchObject({ model: null, initError: { code: 'no_model', message: 'no model at /models/broken' } });
+  });
+
+  test('after terminate, reload starts nothing', async () => {
+    const { h } = host();
+    await h.terminate();
+    expect(await h.reload('/models/y')).toMatchObject({ backend: null, model: null });
+    expect(h.inFlight).toBe(0);
+  });
+});
