@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import type { DatasetReport } from '../../common/contract';
 import { initBackend } from './backend';
 import { parseModelConfig } from './model-config';
 import { Gpt2Tokenizer } from './tokenizer';
@@ -42,18 +43,8 @@ export type TrainWorkerData =
 
 export type ToTrainWorker = { type: 'pause' } | { type: 'resume' } | { type: 'cancel' };
 
-export interface InspectReport {
-  documents: number;
-  words: number;
-  tokens: number;
-  trainTokens: number;
-  valTokens: number;
-  duplicateParagraphs: number;
-  steps: number;
-  estimatedSeconds: number;
-  backend: string;
-  warning: string | null;
-}
+/** The dataset report without the file list, which the service already holds. */
+export type InspectReport = Omit<DatasetReport, 'files'>;
 
 export type FromTrainWorker =
   | { type: 'event'; event: TrainEvent }
