@@ -11,11 +11,7 @@ import { BrowserWindow, Menu, app, session, type IpcMainInvokeEvent, type MenuIt
 import { resolveModelDir } from './app-paths';
 import { registerIpc } from './ipc';
 import { createAppServices, type AppServices } from './services/app-services';
-
-/** The renderer's CSP; the same as browser mode's, minus the WebSocket (IPC needs no connect-src). */
-const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; " +
-  "img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+import { CSP, isOurPage as isPage, makeSenderCheck, secureWebPreferences } from './window-security';
 
 const RENDERER_HTML = path.join(__dirname, '..', 'renderer', 'index.html');
 const RENDERER_URL = pathToFileURL(RENDERER_HTML).href;
@@ -24,16 +20,8 @@ const log = (message: string) => console.warn(`inkwell: ${message}`);
 let mainWindow: BrowserWindow | null = null;
 let services: AppServices | null = null;
 
-function isOurPage(url: string): boolean {
-  // file:// URLs have an opaque origin, so compare the page itself (ignoring query and hash).
-  return url.split(/[?#]/)[0] === RENDERER_URL;
-}
-
-function isTrustedSender(event: IpcMainInvokeEvent): boolean {
-  const frame = event.senderFrame;
-  if (!mainWindow || mainWindow.isDestroyed() || !frame) return false;
-  return event.sender === mainWindow.webContents && frame === mainWindow.webContents.mainFrame && isOurPage(frame.url);
-}
+const isOurPage = (url: string): boolean => isPage(url, RENDERER_URL);
+const isTrustedSender: (event: IpcMainInvokeEvent) => boolean = makeSenderCheck(() => mainWindow, RENDERER_URL);
 
 function hardenSession(): void {
   const ses = session.defaultSession;
@@ -58,18 +46,7 @@ function createWindow(): BrowserWindow {
     height: 820,
     show: false,
     title: 'Inkwell',
-    webPreferences: {
-      preload: path.join(__dirname, '..', 'preload', 'index.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: true,
-    },
+    webPreferences: secureWebPreferences(path.join(__dirname, '..', 'preload', 'index.cjs')),
   });
   win.once('ready-to-show', () => win.show());
   win.webContents.on('render-process-gone', (_event, details) => {
