@@ -13,10 +13,10 @@ import type { WorkerInit } from './protocol';
 import type { LanguageModel, TextTokenizer } from './types';
 import { initBackend } from './backend';
 import { loadModelFolder } from './model-loader';
-import { generate, type GenerateOptions, type GenerateResult } from './generate';
+import { DEFAULT_MAX_TOKENS, generate, TRUNCATION_CHUNKS, type GenerateOptions, type GenerateResult } from './generate';
 import { PrefixCache } from './prefix-cache';
 import {
-  buildContinuePrompt,
+  continuePromptParts,
   buildIdeasPrompt,
   buildOutlinePrompt,
   continuationAfter,
@@ -122,7 +122,7 @@ export class Engine {
     const options: GenerateOptions = { ...request.options };
     const plan = taskPlan(request);
     if (plan.stop.length > 0) options.stop = [...(options.stop ?? []), ...plan.stop];
-    const ids = loaded.tokenizer.encode(plan.prompt);
+    const { ids, cut } = promptIds(loaded.tokenizer, plan, loaded.model.config.nPositions, options.maxTokens ?? DEFAULT_MAX_TOKENS);
     const result: GenerateResult = await generate(loaded.model, loaded.tokenizer, ids, options, {
       signal,
       prefixCache: this.prefixCache,
@@ -136,7 +136,7 @@ export class Engine {
       texts,
       ...plan.parse?.(texts),
       reason: result.reason,
-      truncatedPromptTokens: result.truncatedPromptTokens,
+      truncatedPromptTokens: cut + result.truncatedPromptTokens,
       promptTokens: result.promptTokens,
       cachedTokens: result.cachedTokens,
       elapsedMs: result.elapsedMs,
@@ -144,9 +144,34 @@ export class Engine {
   }
 }
 
+/**
+ * Token ids of a plan's prompt. Its head (the memory) always reaches the model: when the
+ * whole does not fit beside the new tokens, the text after the head is cut from the left,
+ * in whole chunks like generate's own truncation so the prefix cache keeps hitting while
+ * the writer types. A head that alone fills the context is left to generate's cut.
+ */
+export function promptIds(
+  tokenizer: TextTokenizer,
+  plan: Pick<TaskPlan, 'prompt' | 'head'>,
+  nPositions: number,
+  maxTokens: number,
+): { ids: number[]; cut: number } {
+  if (!plan.head) return { ids: tokenizer.encode(plan.prompt), cut: 0 };
+  const head = tokenizer.encode(plan.head);
+  const body = tokenizer.encode(plan.prompt.slice(plan.head.length));
+  const maxNew = Math.max(1, Math.min(maxTokens, nPositions - 1));
+  const room = nPositions - maxNew - head.length;
+  if (body.length <= room || room < 1) return { ids: [...head, ...body], cut: 0 };
+  const chunk = Math.max(1, Math.floor(nPositions / TRUNCATION_CHUNKS));
+  const cut = Math.min(body.length - 1, Math.ceil((body.length - room) / chunk) * chunk);
+  return { ids: [...head, ...body.slice(cut)], cut };
+}
+
 /** How a task becomes a generation: its prompt, extra stop strings, when to stop, and how raw output becomes the text shown. */
 export interface TaskPlan {
   prompt: string;
+  /** A start of `prompt` (the memory) kept whole when the prompt must be cut to fit the context. */
+  head?: string;
   stop: readonly string[];
   stopWhen?: (text: string) => boolean;
   /** `ended`: the model ended the text itself (EOS), so its last word is whole. */
@@ -176,13 +201,16 @@ export function taskPlan(request: GenerateRequest): TaskPlan {
   switch (request.task) {
     case 'raw':
       return { prompt: context, stop: [], finish: (t) => t };
-    case 'continue':
+    case 'continue': {
+      const { head, body } = continuePromptParts({ before: context, memory: request.memory, authorsNote: request.authorsNote });
       return {
-        prompt: buildContinuePrompt({ before: context, memory: request.memory, authorsNote: request.authorsNote }),
+        prompt: head + body,
+        head,
         stop: [],
         stopWhen: continuationComplete,
         finish: (t, ended) => continuationAfter(context, trimContinuation(t, { ended })),
       };
+    }
     case 'outline': {
       const brief = request.outline ?? { topic: context, shape: 'news' as const };
       return {

@@ -38,6 +38,17 @@ export interface ContinueInput {
  * in a space makes it predict an odd token. See continuationAfter for the other half.
  */
 export function buildContinuePrompt(input: ContinueInput): string {
+  const { head, body } = continuePromptParts(input);
+  return head + body;
+}
+
+/**
+ * The continuation prompt in its two parts: `head` (memory and separator, '' without
+ * memory) must always reach the model; `body` (the text, with the author's note) may be
+ * cut from the left when the whole does not fit the context. head ends in a newline, so
+ * the two tokenize the same apart as together.
+ */
+export function continuePromptParts(input: ContinueInput): { head: string; body: string } {
   const memory = input.memory?.trim() ?? '';
   const note = input.authorsNote ? collapse(input.authorsNote) : '';
   let body = input.before.replace(/[ \t]+$/, '');
@@ -47,7 +58,7 @@ export function buildContinuePrompt(input: ContinueInput): string {
     lines.splice(at, 0, `[ Author's note: ${note} ]`);
     body = lines.join('\n');
   }
-  return memory ? `${memory}\n***\n${body}` : body;
+  return { head: memory ? `${memory}\n***\n` : '', body };
 }
 
 /** What to insert at the cursor: drops the model's leading space when the text already ends in white space. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import path from 'node:path';
-import { continuationComplete, Engine, EngineError, taskPlan, toApiError, type GenerateRequest } from '../../../main/engine/engine';
+import { continuationComplete, Engine, EngineError, promptIds, taskPlan, toApiError, type GenerateRequest } from '../../../main/engine/engine';
 import { trimContinuation } from '../../../main/engine/tasks';
 import type { GenerateEvent } from '../../../common/contract';
 
@@ -168,4 +168,49 @@ test('with memory, a suggestion after more typing reuses the cached prefix (memo
   expect(first.done.promptTokens).toBeGreaterThan(10);
   // Everything up to the end of the first prompt is served from the cache, only the new words are computed.
   expect(second.done.cachedTokens).toBeGreaterThanOrEqual(first.done.promptTokens - 1);
+});
+
+describe('prompts longer than the context keep the memory', () => {
+  // A tokenizer with one token per character makes the budget arithmetic visible.
+  const chars = {
+    vocabSize: 256,
+    eosId: 0,
+    encode: (t: string) => [...t].map((c) => c.charCodeAt(0) % 256),
+    decode: (ids: readonly number[]) => String.fromCharCode(...ids),
+    streamDecoder: () => ({ push: () => '', flush: () => '' }),
+  };
+
+  test('the text is cut from the left in whole chunks; the memory stays whole', () => {
+    const plan = taskPlan({ task: 'continue', context: 'x'.repeat(200), memory: 'MEMORY' });
+    const { ids, cut } = promptIds(chars, plan, 128, 24);
+    const head = chars.encode('MEMORY\n***\n');
+    expect(ids.slice(0, head.length)).toEqual(head);
+    expect(ids.length).toBeLessThanOrEqual(128 - 24);
+    expect(cut % (128 / 16)).toBe(0);
+    expect(ids.length + cut).toBe(head.length + 200);
+  });
+
+  test('typing one more character keeps the same kept start (the prefix cache still hits)', () => {
+    const a = promptIds(chars, taskPlan({ task: 'continue', context: 'y'.repeat(150) + 'abc', memory: 'M' }), 128, 24);
+    const b = promptIds(chars, taskPlan({ task: 'continue', context: 'y'.repeat(150) + 'abcd', memory: 'M' }), 128, 24);
+    expect(b.cut).toBe(a.cut);
+    expect(b.ids.slice(0, a.ids.length)).toEqual(a.ids);
+  });
+
+  test('a prompt that fits, or one without memory, is not touched here', () => {
+    expect(promptIds(chars, taskPlan({ task: 'continue', context: 'short', memory: 'M' }), 128, 24).cut).toBe(0);
+    const raw = promptIds(chars, taskPlan({ task: 'raw', context: 'z'.repeat(500) }), 128, 24);
+    expect(raw).toEqual({ ids: chars.encode('z'.repeat(500)), cut: 0 });
+  });
+
+  test('end to end, a long document with memory still sends the memory to the model', async () => {
+    const { done } = await collect(engine, {
+      task: 'continue',
+      context: 'The tide came in. '.repeat(60),
+      memory: 'Setting: a lighthouse.',
+      options: { greedy: true, maxTokens: 8 },
+    });
+    expect(done.truncatedPromptTokens).toBeGreaterThan(0);
+    expect(done.promptTokens).toBeLessThanOrEqual(128 - 8);
+  });
 });
