@@ -187,7 +187,9 @@ export class DocumentsService {
   async open(id: string): Promise<DocumentContent> {
     const st = await this.statDoc(id);
     const journal = await this.options.journal.read(id);
-    if (journal && (!st || journal.updatedAt > st.mtimeMs)) {
+    // Equal mtimes count as newer: file times tick every few ms, and save() clears the journal,
+    // so a journal as new as the file was written after that save (an edit right after saving).
+    if (journal && (!st || journal.updatedAt >= st.mtimeMs)) {
       const content = journal.content;
       return { id, title: titleOf(content), updatedAt: Math.floor(journal.updatedAt), words: countWords(content), content, recovered: true };
     }
