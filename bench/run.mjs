@@ -6,7 +6,7 @@
 // object; see bench/README.md. Extra arguments go to the benchmark:
 //   npm run bench -- --runs 5 --prompt 128 --new 128 --profile --keystrokes 20 --only ghost
 // INKWELL_BACKEND=cpu|wasm forces a backend.
-import { build } from 'esbuild';
+import { bundleBenches } from './bundle.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -32,17 +32,7 @@ const benches = Object.fromEntries(Object.entries(allBenches).filter(([k]) => on
 const sources = { 'gpt2-bench': 'bench/gpt2-bench.ts', 'ghost-bench': 'bench/ghost-bench.ts', 'rank-worker': 'main/engine/parallel/rank-worker.ts' };
 
 try {
-  await build({
-    entryPoints: Object.fromEntries(Object.entries(sources).map(([k, v]) => [k, path.join(root, v)])),
-    outdir: out,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    external: ['@tensorflow/*'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'warning',
-  });
+  await bundleBenches(Object.fromEntries(Object.entries(sources).map(([k, v]) => [k, path.join(root, v)])), out);
   const results = {};
   for (const [name, [source, extra]] of Object.entries(benches)) {
     const file = path.join(out, `${path.basename(source, '.ts')}.js`);

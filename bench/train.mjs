@@ -5,7 +5,7 @@
 // Prints one JSON object. Extra arguments go to each mode, e.g.
 //   npm run bench:train -- --runs 5 --batch 4 --block 256     (defaults)
 //   npm run bench:train -- --layers 2 --runs 2                (a quick smoke run)
-import { build } from 'esbuild';
+import { bundleBenches } from './bundle.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -21,17 +21,7 @@ const only = extra.includes('--mode') ? [extra[extra.indexOf('--mode') + 1]] : [
 const passThrough = extra.filter((a, i) => a !== '--mode' && extra[i - 1] !== '--mode');
 
 try {
-  await build({
-    entryPoints: { train: path.join(root, 'bench/train/train-bench.ts') },
-    outdir: out,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    external: ['@tensorflow/*'],
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'warning',
-  });
+  await bundleBenches({ train: path.join(root, 'bench/train/train-bench.ts') }, out);
   const results = {};
   for (const mode of only) {
     const r = spawnSync(process.execPath, [path.join(out, 'train.js'), '--mode', mode, ...passThrough], {

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { build } from 'esbuild';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { bundleWorker } from '../helpers/bundle-worker';
 import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { initBackend } from '../../../main/engine/backend';
@@ -80,21 +79,7 @@ function same(a: { logits: tf.Tensor; cache: KVCache }, b: { logits: tf.Tensor; 
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'inkwell-parallel-'));
-  // The bundle keeps packages external; a node_modules link lets it resolve them from the temp dir.
-  await symlink(path.resolve('node_modules'), path.join(dir, 'node_modules'), 'dir');
-  workerUrl = path.join(dir, 'rank-worker.js');
-  await build({
-    entryPoints: ['main/engine/parallel/rank-worker.ts'],
-    outfile: workerUrl,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  ({ dir, file: workerUrl } = await bundleWorker('main/engine/parallel/rank-worker.ts', 'inkwell-parallel-'));
   await initBackend('wasm');
 });
 

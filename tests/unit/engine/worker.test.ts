@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { build } from 'esbuild';
-import { mkdtemp, rm, symlink } from 'node:fs/promises';
-import os from 'node:os';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
+import { bundleWorker } from '../helpers/bundle-worker';
 import { Worker } from 'node:worker_threads';
 import type { FromWorker, ToWorker, WorkerInit } from '../../../main/engine/protocol';
 import type { GenerateEvent } from '../../../common/contract';
@@ -14,21 +13,7 @@ let entry: string;
 const workers: Worker[] = [];
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'inkwell-worker-'));
-  // The bundle keeps packages external; a node_modules link lets it resolve them from the temp dir.
-  await symlink(path.resolve('node_modules'), path.join(dir, 'node_modules'), 'dir');
-  entry = path.join(dir, 'worker.js');
-  await build({
-    entryPoints: ['main/engine/worker.ts'],
-    outfile: entry,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'warning',
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-  });
+  ({ dir, file: entry } = await bundleWorker('main/engine/worker.ts', 'inkwell-worker-'));
 });
 
 afterAll(async () => {
