@@ -23,6 +23,8 @@ export const DocumentId = z
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'a document id is lower-case letters, digits and dashes');
 
 export const Theme = z.enum(['system', 'light', 'dark']);
+/** Interface language; 'system' follows the OS (Simplified Chinese for any zh locale, else English). */
+export const Language = z.enum(['system', 'en', 'zh-CN']);
 
 /** Knobs of one generation request; every field is optional and has an engine default. */
 export const GenerateOptions = z
@@ -99,6 +101,7 @@ export const DEFAULT_DOCUMENT_SETTINGS: DocumentSettings = { memory: '', authors
 export const SettingsSchema = z
   .object({
     theme: Theme,
+    language: Language,
     documentsDir: z.string().max(4096),
     autosaveDelayMs: z.number().int().min(500).max(60_000),
     ghostText: z.boolean(),
@@ -111,6 +114,7 @@ export type Settings = z.infer<typeof SettingsSchema>;
 /** documentsDir '' means "the default folder in the user data directory". */
 export const DEFAULT_SETTINGS: Settings = {
   theme: 'system',
+  language: 'system',
   documentsDir: '',
   autosaveDelayMs: 2_000,
   ghostText: true,

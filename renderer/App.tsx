@@ -13,6 +13,7 @@ import { Editor } from './editor/Editor';
 import { dismissGhost, type GhostRequest } from './editor/GhostTextPlugin';
 import { continueOptions, effectiveOptions, ghostOptions } from './generation';
 import { useDocSettings } from './use-doc-settings';
+import { LocaleProvider, resolveLocale } from './i18n';
 import { insertBlocks, type Block } from './editor/insert-blocks';
 import { $getMarkdown, $textBeforeCaret } from './editor/markdown';
 import { AssistantPanel, type PanelName } from './panels/AssistantPanel';
@@ -262,6 +263,11 @@ export function App() {
     document.documentElement.dataset.theme = settings?.theme ?? 'system';
   }, [settings]);
 
+  const locale = resolveLocale(settings?.language ?? 'system', navigator.languages);
+  useEffect(() => {
+    document.documentElement.lang = locale;
+  }, [locale]);
+
   // Back online after a drop: words that failed to save go out now rather than on the next keystroke.
   useEffect(
     () =>
@@ -306,6 +312,7 @@ export function App() {
   const theme = settings?.theme ?? 'system';
   const busy = continuation.state.status === 'streaming';
   return (
+    <LocaleProvider locale={locale}>
     <div className={`app ${focusMode ? 'focus-mode' : ''}`}>
       <ConnectionBanner connection={connection} />
       {showShortcuts && <ShortcutsOverlay onClose={() => setShowShortcuts(false)} />}
@@ -403,5 +410,6 @@ export function App() {
         )}
       </div>
     </div>
+    </LocaleProvider>
   );
 }

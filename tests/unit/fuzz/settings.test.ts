@@ -32,6 +32,7 @@ afterAll(async () => {
 /** Values for one settings key: often plausible (so some sets succeed), often not. */
 const plausible: Record<keyof Settings, fc.Arbitrary<unknown>> = {
   theme: fc.constantFrom('system', 'light', 'dark', 'hot', '', null),
+  language: fc.constantFrom('system', 'en', 'zh-CN', 'zh', 'EN', 7),
   documentsDir: fc.oneof(fc.constantFrom('', '/tmp/docs', 'relative/dir', '/a\u0000b', 'C:\\Docs'), fc.string()),
   autosaveDelayMs: fc.oneof(fc.integer({ min: 0, max: 70_000 }), fc.constantFrom(-1, 1.5, NaN, Infinity, '2000')),
   ghostText: fc.oneof(fc.boolean(), fc.constantFrom(0, 'true', null)),
@@ -53,6 +54,7 @@ const plausible: Record<keyof Settings, fc.Arbitrary<unknown>> = {
 /** Values the schema accepts, so that a good share of set() calls succeed. */
 const validValues: Record<keyof Settings, fc.Arbitrary<unknown>> = {
   theme: fc.constantFrom('system', 'light', 'dark'),
+  language: fc.constantFrom('system', 'en', 'zh-CN'),
   documentsDir: fc.constantFrom('', '/tmp/inkwell docs', '/home/écrivain/文書'),
   autosaveDelayMs: fc.integer({ min: 500, max: 60_000 }),
   ghostText: fc.boolean(),
