@@ -7,11 +7,13 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BrowserWindow, Menu, app, session, type IpcMainInvokeEvent, type MenuItemConstructorOptions } from 'electron';
+import { BrowserWindow, Menu, app, screen, session, type IpcMainInvokeEvent, type MenuItemConstructorOptions } from 'electron';
+import Store from 'electron-store';
 import { resolveModelDir } from './app-paths';
 import { registerIpc } from './ipc';
 import { createAppServices, type AppServices } from './services/app-services';
 import { CSP, isOurPage as isPage, makeSenderCheck, secureWebPreferences } from './window-security';
+import { MIN_WINDOW_SIZE, restoreWindow, type WindowState } from './window-state';
 
 const RENDERER_HTML = path.join(__dirname, '..', 'renderer', 'index.html');
 const RENDERER_URL = pathToFileURL(RENDERER_HTML).href;
@@ -40,15 +42,29 @@ function hardenSession(): void {
   ses.setPermissionCheckHandler(() => false);
 }
 
+/** Window position only; a damaged file is cleared rather than reported (see window-state.ts). */
+function openWindowStore(): Store<{ window?: WindowState }> {
+  return new Store<{ window?: WindowState }>({ name: 'window-state', clearInvalidConfig: true });
+}
+
 function createWindow(): BrowserWindow {
+  const store = openWindowStore();
+  const restored = restoreWindow(store.get('window'), screen.getAllDisplays().map((d) => d.workArea));
   const win = new BrowserWindow({
-    width: 1200,
-    height: 820,
+    ...restored.bounds,
+    minWidth: MIN_WINDOW_SIZE.width,
+    minHeight: MIN_WINDOW_SIZE.height,
     show: false,
     title: 'Inkwell',
     webPreferences: secureWebPreferences(path.join(__dirname, '..', 'preload', 'index.cjs')),
   });
-  win.once('ready-to-show', () => win.show());
+  win.once('ready-to-show', () => {
+    if (restored.maximized) win.maximize();
+    win.show();
+  });
+  win.on('close', () => {
+    store.set('window', { bounds: win.getNormalBounds(), maximized: win.isMaximized() });
+  });
   win.webContents.on('render-process-gone', (_event, details) => {
     // Unsaved text survives in the journal; reloading offers it back (BAD-INPUTS G.5).
     log(`renderer gone (${details.reason}); reloading`);

@@ -14,8 +14,6 @@ const OLD = `dist-old-${process.pid}`;
 const external = [
   'electron',
   '@tensorflow/*',
-  'electron-store',
-  'conf',
   'ws',
   'zod',
 ];

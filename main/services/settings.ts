@@ -9,6 +9,8 @@
  * evidence (settings.json.corrupt-<time>) and carry on with defaults; and the
  * same code then serves Electron and browser mode alike. What they would add
  * (atomic writes, a single JSON file) is a few lines over writeFileAtomic.
+ * electron-store does keep the Electron window's position (main/window-state.ts),
+ * where clearing a damaged file is the right answer.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
