@@ -5,12 +5,11 @@ import path from 'node:path';
 import { initBackend } from '../../../main/engine/backend';
 import { GPT2 } from '../../../main/engine/gpt2';
 import type { SourceTensor } from '../../../main/engine/gpt2-weights';
+import { argmax, FIXTURE_MODELS as MODELS, loadVariant } from './fixture-weights';
 import { disposeCache } from '../../../main/engine/kv-cache';
-import { parseModelConfig, type ModelConfig } from '../../../main/engine/model-config';
-import { readSafetensors } from '../../../main/engine/safetensors';
+import type { ModelConfig } from '../../../main/engine/model-config';
 import type { KVCache } from '../../../main/engine/types';
 
-const MODELS = path.resolve('tests/fixtures/models');
 const REFERENCE = JSON.parse(readFileSync('tests/fixtures/reference/tiny.json', 'utf8')) as {
   recipe: string;
   cases: {
@@ -23,13 +22,6 @@ const REFERENCE = JSON.parse(readFileSync('tests/fixtures/reference/tiny.json', 
     greedy: number[];
   }[];
 };
-
-async function loadVariant(name: string): Promise<{ config: ModelConfig; tensors: Map<string, SourceTensor> }> {
-  const dir = path.join(MODELS, name);
-  const config = parseModelConfig(readFileSync(path.join(dir, 'config.json'), 'utf8'));
-  const { tensors } = await readSafetensors(path.join(dir, 'model.safetensors'));
-  return { config, tensors };
-}
 
 function rows2d(t: tf.Tensor): number[][] {
   return t.arraySync() as number[][];
@@ -48,12 +40,6 @@ function logsumexp(row: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < row.length; i++) s += Math.exp(row[i] - max);
   return max + Math.log(s);
-}
-
-function argmax(row: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
-  return best;
 }
 
 /** Last-position logits of one row, then the cache is dropped. */

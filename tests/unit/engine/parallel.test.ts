@@ -9,30 +9,22 @@ import type { Worker } from 'node:worker_threads';
 import { initBackend } from '../../../main/engine/backend';
 import { GPT2 } from '../../../main/engine/gpt2';
 import type { SourceTensor } from '../../../main/engine/gpt2-weights';
+import { argmax, FIXTURE_MODELS as MODELS, loadVariant } from './fixture-weights';
 import { cacheBytes, cloneCache, disposeCache, makeCache, selectRows, sliceCache } from '../../../main/engine/kv-cache';
 import { cloneCache as prefixCloneCache } from '../../../main/engine/prefix-cache';
-import { parseModelConfig, type ModelConfig } from '../../../main/engine/model-config';
-import { readSafetensors } from '../../../main/engine/safetensors';
+import type { ModelConfig } from '../../../main/engine/model-config';
 import { loadModelFolder } from '../../../main/engine/model-loader';
 import { generate } from '../../../main/engine/generate';
 import { Gpt2Tokenizer } from '../../../main/engine/tokenizer';
 import { ParallelGPT2 } from '../../../main/engine/parallel/parallel-model';
 import type { KVCache, LanguageModel } from '../../../main/engine/types';
 
-const MODELS = path.resolve('tests/fixtures/models');
 const REFERENCE = JSON.parse(readFileSync('tests/fixtures/reference/tiny.json', 'utf8')) as {
   cases: { ids: number[]; lastArgmax: number; greedy: number[] }[];
 };
 
 let dir: string;
 let workerUrl: string;
-
-async function loadVariant(name: string): Promise<{ config: ModelConfig; tensors: Map<string, SourceTensor> }> {
-  const folder = path.join(MODELS, name);
-  const config = parseModelConfig(readFileSync(path.join(folder, 'config.json'), 'utf8'));
-  const { tensors } = await readSafetensors(path.join(folder, 'model.safetensors'));
-  return { config, tensors };
-}
 
 /** max |a - b| / max |b|: the relative error of a whole logits tensor. */
 function relErr(a: tf.Tensor, b: tf.Tensor): number {
@@ -46,12 +38,6 @@ function relErr(a: tf.Tensor, b: tf.Tensor): number {
     scale = Math.max(scale, Math.abs(y[i]));
   }
   return diff / scale;
-}
-
-function argmax(row: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
-  return best;
 }
 
 function greedy(model: LanguageModel, ids: number[], n: number): number[] {
