@@ -17,7 +17,8 @@ export default defineConfig({
   retries: 0,
   forbidOnly: process.env.CI !== undefined,
   reporter: [['list']],
-  outputDir: 'test-results/e2e',
+  // E2E_OUTPUT keeps runs that share a checkout from deleting each other's artefacts.
+  outputDir: process.env.E2E_OUTPUT ?? 'test-results/e2e',
   use: {
     browserName: 'chromium',
     launchOptions: {
