@@ -31,6 +31,23 @@ function errCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
 
+/**
+ * What a writer should read for the errno codes of a full disk. The raw text
+ * ("ENOSPC: no space left on device, write") stays in the message after it,
+ * for whoever reads the log.
+ */
+const DISK_FULL_REASONS: Record<string, string> = {
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  // A per-process file-size limit (ulimit -f) or the file system's largest file (FAT32: 4 GB).
+  EFBIG: 'the file is larger than this disk or this system allows',
+};
+
+/** The writer-readable cause for a disk-full errno code, or null for any other failure. */
+export function diskFullReason(code: string | undefined): string | null {
+  return code !== undefined ? (DISK_FULL_REASONS[code] ?? null) : null;
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function renameWithRetry(
@@ -91,7 +108,10 @@ export async function writeFileAtomic(
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
     const code = errCode(err);
     const reason = err instanceof Error ? err.message : String(err);
-    const wrapped = new Error(`atomic write of ${filePath} failed at "${step}": ${reason}`, { cause: err });
+    const full = diskFullReason(code);
+    // The old file is untouched either way; saying so spares the writer a panic.
+    const why = full ? `${full} (${reason}); the previous version of the file is unchanged` : reason;
+    const wrapped = new Error(`atomic write of ${filePath} failed at "${step}": ${why}`, { cause: err });
     if (code !== undefined) Object.assign(wrapped, { code });
     throw wrapped;
   }

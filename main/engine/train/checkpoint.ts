@@ -84,6 +84,22 @@ async function copyIfPresent(from: string, to: string): Promise<void> {
   await writeFileAtomic(to, data);
 }
 
+/**
+ * Removes step folder `name` so that a crash mid-delete never leaves a
+ * half-deleted folder under a step name (rm -r goes file by file): it is first
+ * renamed to a temp name (atomic), which the next prune sweeps if the rm is cut short.
+ */
+async function removeStepDir(root: string, name: string): Promise<void> {
+  const doomed = path.join(root, `${TEMP_PREFIX}old-${name}-${randomBytes(4).toString('hex')}`);
+  try {
+    await fs.rename(path.join(root, name), doomed);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  await fs.rm(doomed, { recursive: true, force: true });
+}
+
 /** Writes one checkpoint, moves latest.json to it, prunes old ones. Returns its folder. */
 export async function saveCheckpoint(input: SaveInput): Promise<string> {
   const root = path.join(input.runDir, CHECKPOINTS_DIR);
@@ -105,7 +121,7 @@ export async function saveCheckpoint(input: SaveInput): Promise<string> {
     await writeSafetensorsAtomic(path.join(tmp, 'optimizer.safetensors'), opt);
     await writeFileAtomic(path.join(tmp, 'trainer-state.json'), JSON.stringify(input.state) + '\n');
     // A checkpoint of the same step (a rerun after a crash past the rename) is replaced whole.
-    await fs.rm(final, { recursive: true, force: true });
+    await removeStepDir(root, name);
     await fs.rename(tmp, final);
   } catch (err) {
     await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
@@ -127,7 +143,7 @@ export async function pruneCheckpoints(root: string, keep: number, protect: Read
   const names = await fs.readdir(root);
   const steps = names.filter((n) => STEP_DIR.test(n)).sort();
   const doomed = steps.slice(0, Math.max(0, steps.length - Math.max(1, keep))).filter((n) => !protect.has(n));
-  for (const n of doomed) await fs.rm(path.join(root, n), { recursive: true, force: true });
+  for (const n of doomed) await removeStepDir(root, n);
   for (const n of names.filter((x) => x.startsWith(TEMP_PREFIX))) await fs.rm(path.join(root, n), { recursive: true, force: true });
 }
 

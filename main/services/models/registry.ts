@@ -16,7 +16,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { ModelInfo } from '../../../common/contract';
 import { parseModelConfig } from '../../engine/model-config';
-import { writeFileAtomic } from '../atomic-write';
+import { sweepTempFiles, writeFileAtomic } from '../atomic-write';
 import { ServiceError } from '../service-error';
 import { architectureOf, folderSize } from './model-folder';
 
@@ -134,6 +134,8 @@ export class ModelRegistry {
 
   private async load(): Promise<void> {
     await fs.mkdir(this.modelsDir, { recursive: true });
+    // Index writes cut short by a crash leave temp files here (found by tests/unit/faults/registry-kill.test.ts).
+    await sweepTempFiles(this.modelsDir);
     const problems: string[] = [];
     if (this.options.builtinDir) {
       try {
