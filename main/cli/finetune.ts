@@ -18,7 +18,7 @@ export const FINETUNE_HELP = `  inkwell finetune --model DIR --data FILE [--data
                    [--freeze-embeddings] [--train-last N] [--val-every K] [--sample-every K]
                    [--checkpoint-every K] [--keep M] [--seed S] [--resume] [--scratch-config FILE]
                    [--backend NAME] [--json]
-      Fine-tunes the model on .txt, .md or .docx files; checkpoints (Hugging Face
+      Fine-tunes the model on .txt, .md, .docx or .odt files; checkpoints (Hugging Face
       folders) and metrics.jsonl go to --out. Ctrl-C stops after the current step.
       --scratch-config trains a new model of that config.json from scratch
       (--model then only supplies the tokenizer).

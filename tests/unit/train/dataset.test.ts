@@ -76,7 +76,9 @@ describe('dataset', () => {
       await writeFile(f('bad.docx'), 'not a zip');
       await expect(buildDataset([f('bin.txt')], tok)).rejects.toThrow(/binary/);
       await expect(buildDataset([f('latin1.txt')], tok)).rejects.toThrow(/not valid UTF-8/);
-      await expect(buildDataset([f('x.odt')], tok)).rejects.toThrow(/\.odt files are not supported/);
+      await writeFile(f('x.doc'), 'x');
+      await expect(buildDataset([f('x.doc')], tok)).rejects.toThrow(/\.doc files are not supported/);
+      await expect(buildDataset([f('x.odt')], tok)).rejects.toThrow(/x\.odt: not a zip archive/);
       await expect(buildDataset([f('x.xyz')], tok)).rejects.toThrow(/unknown file type/);
       await expect(buildDataset([f('bad.docx')], tok)).rejects.toThrow(/not a readable \.docx/);
       await expect(buildDataset([f('missing.txt')], tok)).rejects.toThrow(/cannot read \(ENOENT\)/);
