@@ -5,6 +5,7 @@
  * keep all output so a failure can show what the server said.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -28,10 +29,24 @@ export interface ServerHandle {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function startServer(opts: { dataDir: string; model?: string; extraArgs?: string[]; env?: Record<string, string> }): Promise<ServerHandle> {
+/** The socket calls `traceSyscallsTo` records: every way a process can reach an address, and what it listens on. */
+export const TRACED_SYSCALLS = ['connect', 'sendto', 'sendmsg', 'sendmmsg', 'bind'] as const;
+
+export async function startServer(opts: {
+  dataDir: string;
+  model?: string;
+  extraArgs?: string[];
+  env?: Record<string, string>;
+  /** Runs the server under `strace -f` (every thread, the engine worker included), writing TRACED_SYSCALLS to this file. */
+  traceSyscallsTo?: string;
+}): Promise<ServerHandle> {
   // Port 0: the server binds any free port (no race with other tests) and prints the URL it got.
   const args = [SERVE_JS, '--port', '0', '--data-dir', opts.dataDir, '--model', opts.model ?? TINY_MODEL, ...(opts.extraArgs ?? [])];
-  const proc: ChildProcess = spawn(process.execPath, args, {
+  const trace = opts.traceSyscallsTo;
+  // --seccomp-bpf stops only on the traced calls, so the engine's tensor work runs at full speed; -s 1 keeps payloads out of the log.
+  const command = trace === undefined ? process.execPath : 'strace';
+  const commandArgs = trace === undefined ? args : ['-f', '-qq', '--seccomp-bpf', '-s', '1', '-e', `trace=${TRACED_SYSCALLS.join(',')}`, '-o', trace, process.execPath, ...args];
+  const proc: ChildProcess = spawn(command, commandArgs, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     // Test-only counters in app.info (e.g. cancels the engine saw); the app never sets this.
@@ -73,6 +88,14 @@ export async function startServer(opts: { dataDir: string; model?: string; extra
 
   const url = found[1];
   const parsed = new URL(url);
+  // Under strace, signals must reach node itself (strace's only child), not strace.
+  let target: number | undefined;
+  try {
+    target = trace === undefined ? undefined : tracedChild(proc.pid);
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw err;
+  }
   return {
     url,
     origin: parsed.origin,
@@ -82,10 +105,19 @@ export async function startServer(opts: { dataDir: string; model?: string; extra
     output: () => out,
     stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
-      proc.kill(signal);
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      if (target === undefined) proc.kill(signal);
+      else process.kill(target, signal);
+      const timer = setTimeout(() => (target === undefined ? proc.kill('SIGKILL') : process.kill(target, 'SIGKILL')), 10_000);
       await exited;
       clearTimeout(timer);
     },
   };
+}
+
+/** The pid of the one process strace started (Linux: /proc/PID/task/PID/children). */
+function tracedChild(stracePid: number | undefined): number {
+  const children = stracePid === undefined ? '' : readFileSync(`/proc/${stracePid}/task/${stracePid}/children`, 'utf8').trim();
+  const pid = Number(children.split(/\s+/)[0]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`strace (pid ${stracePid}) has no child process: ${JSON.stringify(children)}`);
+  return pid;
 }
