@@ -6,10 +6,15 @@
  * request, and terminates it on quit. Cancellation is a message. reload()
  * swaps the model at once: the worker is replaced by one that loads the new
  * folder, and calls in flight end with an error that says why.
+ *
+ * A request may name another installed model (request.modelId: compare, a
+ * document bound to a fine-tune): resolveModel turns the id into its folder
+ * here, and the worker keeps that model loaded beside the active one
+ * (engine/model-cache.ts). The worker stays one thread with one queue.
  */
 import { Worker } from 'node:worker_threads';
 import type { ApiError, AppInfo, BackendInfo, GenerateEvent, ParsedRequestOf, Result } from '../common/contract';
-import type { FromWorker, ToWorker, WorkerInit } from './engine/protocol';
+import type { EngineStats, FromWorker, ToWorker, WorkerInit } from './engine/protocol';
 
 /** After a cancel, how long the worker has to answer before the caller is released anyway. */
 export const CANCEL_GRACE_MS = 5_000;
@@ -20,6 +25,11 @@ export interface EngineHostOptions {
   init: WorkerInit;
   /** Where to report unexpected worker messages and crashes (default console.warn). */
   log?: (message: string) => void;
+  /**
+   * The folder and name of an installed model, for requests that name one (the models
+   * service's registry); null or a throw: no such model. Without it, a modelId is not_found.
+   */
+  resolveModel?: (id: string) => { path: string; name: string } | null;
 }
 
 interface Pending {
@@ -47,6 +57,8 @@ export class EngineHost {
   private readonly pending = new Map<string, Pending>();
   /** Token-count requests waiting for their 'counts' (or 'error') answer; they share the id sequence. */
   private readonly counting = new Map<string, (result: Result<TokenCounts>) => void>();
+  /** Stats requests waiting for their 'stats' (or 'error') answer; same id sequence. */
+  private readonly statting = new Map<string, (result: Result<EngineStats>) => void>();
   private nextId = 1;
   private backend: BackendInfo | null = null;
   private model: AppInfo['model'] = null;
@@ -90,6 +102,8 @@ export class EngineHost {
   ): Promise<Result<GenerateEvent>> {
     if (this.stopping) return Promise.resolve(failure('engine_crashed', 'the engine is shutting down'));
     if (signal?.aborted) return Promise.resolve(failure('aborted', 'generation cancelled before it started'));
+    const target = this.targetOf(request.modelId);
+    if (target !== undefined && !target.ok) return Promise.resolve(target);
     let worker: Worker;
     try {
       worker = this.ensureWorker();
@@ -113,7 +127,44 @@ export class EngineHost {
           if (graceTimer) clearTimeout(graceTimer);
         },
       });
-      this.post(worker, { type: 'generate', id, request });
+      this.post(worker, { type: 'generate', id, request, ...(target?.ok ? { target: target.value } : {}) });
+    });
+  }
+
+  /**
+   * The folder a request's modelId names, or undefined for the active model. A model that
+   * is not (or no longer) installed is not_found with its id, before the worker is bothered.
+   */
+  private targetOf(modelId: string | undefined): Result<{ modelDir: string; label: string }> | undefined {
+    if (modelId === undefined) return undefined;
+    let model: { path: string; name: string } | null = null;
+    try {
+      model = this.options.resolveModel?.(modelId) ?? null;
+    } catch {
+      model = null;
+    }
+    if (model === null) return failure('not_found', `model ${JSON.stringify(modelId)} is not installed (it may have been deleted); choose another model`);
+    // The active model needs no target: the worker already has it pinned.
+    if (model.path === this.init.modelDir) return undefined;
+    return { ok: true, value: { modelDir: model.path, label: model.name } };
+  }
+
+  /**
+   * The worker's live tensor count and loaded models (tf.memory() in the worker thread, where
+   * the tensors are; this thread's tfjs, if any, knows nothing of them). For the soak test.
+   */
+  stats(): Promise<Result<EngineStats>> {
+    if (this.stopping) return Promise.resolve(failure('engine_crashed', 'the engine is shutting down'));
+    let worker: Worker;
+    try {
+      worker = this.ensureWorker();
+    } catch (err) {
+      return Promise.resolve(failure('engine_crashed', `could not start the engine worker ${this.options.workerPath}: ${messageOf(err)}`));
+    }
+    const id = String(this.nextId++);
+    return new Promise((resolve) => {
+      this.statting.set(id, resolve);
+      this.post(worker, { type: 'stats', id });
     });
   }
 
@@ -173,6 +224,7 @@ export class EngineHost {
       worker.postMessage(message);
     } catch (err) {
       if (message.type === 'count') this.settleCount(message.id, failure('engine_crashed', `could not send request ${message.id} to the engine: ${messageOf(err)}`));
+      if (message.type === 'stats') this.settleStats(message.id, failure('engine_crashed', `could not send request ${message.id} to the engine: ${messageOf(err)}`));
       if (message.type === 'generate') this.settle(message.id, failure('engine_crashed', `could not send request ${message.id} to the engine: ${messageOf(err)}`));
     }
   }
@@ -192,7 +244,15 @@ export class EngineHost {
     resolve(result);
   }
 
+  private settleStats(id: string, result: Result<EngineStats>): void {
+    const resolve = this.statting.get(id);
+    if (!resolve) return;
+    this.statting.delete(id);
+    resolve(result);
+  }
+
   private failAll(code: ApiError['code'], message: string): void {
+    for (const id of [...this.statting.keys()]) this.settleStats(id, failure(code, message));
     for (const id of [...this.pending.keys()]) this.settle(id, failure(code, message));
     for (const id of [...this.counting.keys()]) this.settleCount(id, failure(code, message));
   }
@@ -261,7 +321,11 @@ export class EngineHost {
       case 'counts':
         this.settleCount(message.id, { ok: true, value: { counts: message.counts, model: message.model } });
         return;
+      case 'stats':
+        this.settleStats(message.id, { ok: true, value: message.stats });
+        return;
       case 'error':
+        this.settleStats(message.id, { ok: false, error: message.error });
         this.settleCount(message.id, { ok: false, error: message.error });
         this.settle(message.id, { ok: false, error: message.error });
         return;

@@ -3,10 +3,11 @@
  * ideas, an idea's expansion): run, stop, and the final 'done' event or a
  * message for the writer. A new run or unmount cancels the old one.
  */
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useContext, useEffect, useRef, useState } from 'react';
 import type { GenerateEvent, RequestOf, StreamHandle } from '../common/contract';
 import { api } from './api';
 import { describeEngineError } from './continuation';
+import { DocumentBridgeContext } from './document-bridge';
 
 type Done = Extract<GenerateEvent, { type: 'done' }>;
 
@@ -24,6 +25,8 @@ export function useGeneration(): {
   const [state, setState] = useState<GenerationState>({ status: 'idle' });
   const handle = useRef<StreamHandle<'engine.generate'> | null>(null);
   const runId = useRef(0);
+  // Outline and ideas write with the model the open document is bound to, as ghost text does.
+  const bridge = useContext(DocumentBridgeContext);
 
   useEffect(() => () => handle.current?.cancel(), []);
 
@@ -32,7 +35,8 @@ export function useGeneration(): {
     const my = ++runId.current;
     let tokens = 0;
     setState({ status: 'running', tokens });
-    const h = api.stream('engine.generate', request, (event) => {
+    const modelId = request.modelId ?? bridge?.modelId();
+    const h = api.stream('engine.generate', modelId === undefined ? request : { ...request, modelId }, (event) => {
       // Token counts only: structured results are read from the final event.
       if (event.type === 'token' && runId.current === my) setState({ status: 'running', tokens: ++tokens });
     });
@@ -51,7 +55,7 @@ export function useGeneration(): {
     }
     setState({ status: 'done', done });
     return done;
-  }, []);
+  }, [bridge]);
 
   const stop = useCallback(() => handle.current?.cancel(), []);
   return { state, run, stop };

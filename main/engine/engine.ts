@@ -1,6 +1,8 @@
 /**
- * The engine facade the worker runs: one backend, at most one loaded model,
- * a prefix cache, and the contract's `engine.generate` on top of generate().
+ * The engine facade the worker runs: one backend, the active model plus at
+ * most one other (model-cache.ts; each with its own prefix cache), and the
+ * contract's `engine.generate` on top of generate(). A request runs on the
+ * active model unless the host names another model folder for it.
  *
  * Requests run one at a time in arrival order (the model and the wasm heap
  * are not shareable between two forward passes); a queued request whose
@@ -8,13 +10,14 @@
  * Expected failures are thrown as EngineError with a contract error code;
  * the worker turns any other exception into 'engine_error'.
  */
+import * as tf from '@tensorflow/tfjs-core';
 import type { ApiError, AppInfo, BackendInfo, ErrorCode, GenerateEvent, OutlineResult, ParsedRequestOf } from '../../common/contract';
-import type { WorkerInit } from './protocol';
-import type { LanguageModel, TextTokenizer } from './types';
+import type { EngineStats, WorkerInit } from './protocol';
+import type { TextTokenizer } from './types';
 import { initBackend } from './backend';
 import { loadModelFolder } from './model-loader';
 import { DEFAULT_MAX_TOKENS, generate, TRUNCATION_CHUNKS, type GenerateOptions, type GenerateResult } from './generate';
-import { PrefixCache } from './prefix-cache';
+import { ModelCache, MODEL_CACHE_CAPACITY, type CachedModel, type ModelLoader } from './model-cache';
 import {
   continuePromptParts,
   buildIdeasPrompt,
@@ -47,10 +50,17 @@ export function toApiError(err: unknown): ApiError {
   return { code: 'engine_error', message };
 }
 
-interface LoadedModel {
-  model: LanguageModel;
-  tokenizer: TextTokenizer;
-  info: NonNullable<AppInfo['model']>;
+/** Loads a folder for the cache with the real loader; the info names the folder as the app shows it. */
+export const loadForCache: ModelLoader = async (dir) => {
+  const m = await loadModelFolder(dir);
+  const { nLayer, nEmbd, nPositions } = m.config;
+  return { model: m.model, tokenizer: m.tokenizer, info: { name: m.name, path: dir, nLayer, nEmbd, nPositions } };
+};
+
+/** Which model a request runs on, when not the active one: its folder, and a name for messages. */
+export interface ModelTarget {
+  modelDir: string;
+  label?: string;
 }
 
 /** A suggestion is complete once trimContinuation would keep a whole sentence (or a line ends). */
@@ -64,36 +74,41 @@ export function continuationComplete(text: string): boolean {
 
 export class Engine {
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly prefixCache = new PrefixCache();
 
   private constructor(
     readonly backend: BackendInfo,
-    private loaded: LoadedModel | null,
+    private readonly models: ModelCache,
   ) {}
 
-  /** Starts the backend and loads the model folder, if any. Throws when either fails. */
-  static async create(init: WorkerInit): Promise<Engine> {
+  /** Starts the backend and loads the model folder, if any (the pinned, active model). Throws when either fails. */
+  static async create(init: WorkerInit, load: ModelLoader = loadForCache): Promise<Engine> {
     const backend = await initBackend(init.backend);
-    if (init.modelDir === null) return new Engine(backend, null);
-    const m = await loadModelFolder(init.modelDir);
-    const { nLayer, nEmbd, nPositions } = m.config;
-    return new Engine(backend, {
-      model: m.model,
-      tokenizer: m.tokenizer,
-      info: { name: m.name, path: init.modelDir, nLayer, nEmbd, nPositions },
-    });
+    const models = new ModelCache(load, init.modelCacheCapacity ?? MODEL_CACHE_CAPACITY);
+    if (init.modelDir !== null) await models.loadPinned(init.modelDir);
+    return new Engine(backend, models);
+  }
+
+  private get loaded(): CachedModel | null {
+    return this.models.pinned;
   }
 
   info(): { backend: BackendInfo; model: AppInfo['model'] } {
     return { backend: this.backend, model: this.loaded?.info ?? null };
   }
 
+  /** Live tensors of this thread's tfjs engine and the models held (the soak test's leak check). */
+  stats(): EngineStats {
+    const m = tf.memory();
+    return { numTensors: m.numTensors, numBytes: m.numBytes, models: this.models.summary() };
+  }
+
   /**
    * Runs one engine.generate request after the ones before it; streams
    * 'token' events and ends with exactly one 'done' event (or throws).
+   * `target` runs it on another model folder (loaded into the cache on its turn).
    */
-  generate(request: GenerateRequest, onEvent: (event: GenerateEvent) => void, signal?: AbortSignal): Promise<void> {
-    const run = this.queue.then(() => this.run(request, onEvent, signal));
+  generate(request: GenerateRequest, onEvent: (event: GenerateEvent) => void, signal?: AbortSignal, target?: ModelTarget): Promise<void> {
+    const run = this.queue.then(() => this.run(request, onEvent, signal, target));
     // A failed request must not block the ones queued after it.
     this.queue = run.catch(() => undefined);
     return run;
@@ -109,23 +124,45 @@ export class Engine {
     return { counts: texts.map((t) => (t === '' ? 0 : loaded.tokenizer.encode(t).length)), model: loaded.info.name };
   }
 
-  /** Frees the model and every cached tensor. The engine is unusable afterwards. */
-  dispose(): void {
-    this.prefixCache.clear();
-    this.loaded?.model.dispose();
-    this.loaded = null;
+  /** Empties every model's prefix cache (tests use it to return to a tensor baseline). */
+  clearPrefixCaches(): void {
+    this.models.clearPrefixCaches();
   }
 
-  private async run(request: GenerateRequest, onEvent: (event: GenerateEvent) => void, signal?: AbortSignal): Promise<void> {
-    const loaded = this.loaded;
-    if (!loaded) throw new EngineError('no_model', 'no model is loaded: choose a GPT-2 model folder in Models');
+  /** Frees every model and cached tensor. The engine is unusable afterwards. */
+  dispose(): void {
+    this.models.clear();
+  }
+
+  /** The model a request runs on: the active one, or the target folder (loaded now, on the request's turn). */
+  private async modelFor(target: ModelTarget | undefined): Promise<CachedModel> {
+    if (target === undefined || target.modelDir === this.loaded?.info.path) {
+      const loaded = this.loaded;
+      if (!loaded) throw new EngineError('no_model', 'no model is loaded: choose a GPT-2 model folder in Models');
+      return loaded;
+    }
+    try {
+      return await this.models.get(target.modelDir);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new EngineError('invalid_model', `model ${target.label ?? target.modelDir} (${target.modelDir}) could not be loaded: ${why}`);
+    }
+  }
+
+  private async run(request: GenerateRequest, onEvent: (event: GenerateEvent) => void, signal?: AbortSignal, target?: ModelTarget): Promise<void> {
+    if (signal?.aborted && target !== undefined && !this.models.has(target.modelDir)) {
+      // Cancelled while queued: do not load (and evict for) a model nobody waits for.
+      onEvent({ type: 'done', texts: new Array<string>(request.options?.n ?? 1).fill(''), reason: 'aborted', truncatedPromptTokens: 0, promptTokens: 0, cachedTokens: 0, elapsedMs: 0 });
+      return;
+    }
+    const loaded = await this.modelFor(target);
     const options: GenerateOptions = { ...request.options };
     const plan = taskPlan(request);
     if (plan.stop.length > 0) options.stop = [...(options.stop ?? []), ...plan.stop];
     const { ids, cut } = promptIds(loaded.tokenizer, plan, loaded.model.config.nPositions, options.maxTokens ?? DEFAULT_MAX_TOKENS);
     const result: GenerateResult = await generate(loaded.model, loaded.tokenizer, ids, options, {
       signal,
-      prefixCache: this.prefixCache,
+      prefixCache: loaded.prefixCache,
       onToken: (alternative, tokenId, text) => onEvent({ type: 'token', alternative, text, tokenId }),
       stopWhen: plan.stopWhen,
     });
@@ -140,6 +177,7 @@ export class Engine {
       promptTokens: result.promptTokens,
       cachedTokens: result.cachedTokens,
       elapsedMs: result.elapsedMs,
+      model: loaded.info.name,
     });
   }
 }

@@ -9,18 +9,32 @@ export interface WorkerInit {
   modelDir: string | null;
   /** Forces a backend ('tensorflow' | 'wasm' | 'cpu'); otherwise the best available is used. */
   backend?: string;
+  /** How many models the worker keeps loaded, the active one included (default 2; model-cache.ts). */
+  modelCacheCapacity?: number;
+}
+
+/** The worker's memory as the soak test reads it: tfjs's live tensors, and which models are loaded. */
+export interface EngineStats {
+  numTensors: number;
+  numBytes: number;
+  /** Least recently used first; `pinned` marks the active model. */
+  models: { name: string; path: string; pinned: boolean }[];
 }
 
 export type ToWorker =
-  | { type: 'generate'; id: string; request: ParsedRequestOf<'engine.generate'> }
+  /** `target`: run on this model folder instead of the active model (the host resolved a request's modelId to it). */
+  | { type: 'generate'; id: string; request: ParsedRequestOf<'engine.generate'>; target?: { modelDir: string; label?: string } }
   | { type: 'cancel'; id: string }
   /** Token counts for the context inspector; answered by one 'counts' or 'error' message. */
-  | { type: 'count'; id: string; texts: string[] };
+  | { type: 'count'; id: string; texts: string[] }
+  /** Answered by one 'stats' message (or 'error' when the engine did not start). */
+  | { type: 'stats'; id: string };
 
 export type FromWorker =
   | { type: 'ready'; backend: BackendInfo; model: AppInfo['model'] }
   | { type: 'init-error'; error: ApiError }
   | { type: 'event'; id: string; event: GenerateEvent }
   | { type: 'counts'; id: string; counts: number[]; model: string | null }
+  | { type: 'stats'; id: string; stats: EngineStats }
   /** Ends request `id` with an error (after zero or more events). */
   | { type: 'error'; id: string; error: ApiError };

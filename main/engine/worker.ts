@@ -6,6 +6,9 @@
  * in a 'done' event, or an 'error' message. 'cancel' aborts a running or
  * queued request by id (unknown ids are ignored); the engine checks the
  * signal between tokens and ends the stream with reason 'aborted'.
+ * A 'generate' may carry a target model folder (engine.ts loads it into its
+ * model cache on the request's turn); 'stats' answers with tfjs's live
+ * tensor count and the loaded models.
  * Nothing thrown here escapes: request failures become 'error' messages and
  * a failure to start becomes 'init-error'.
  */
@@ -37,7 +40,9 @@ async function start(): Promise<Engine | null> {
 // Listen before the engine is ready so that no early message is lost; requests wait for start-up.
 const engineReady = start();
 
-function handleGenerate(id: string, request: Extract<ToWorker, { type: 'generate' }>['request']): void {
+type GenerateMessage = Extract<ToWorker, { type: 'generate' }>;
+
+function handleGenerate(id: string, request: GenerateMessage['request'], target: GenerateMessage['target']): void {
   if (running.has(id)) {
     send({ type: 'error', id, error: { code: 'invalid_payload', message: `request id '${id}' is already running` } });
     return;
@@ -52,7 +57,7 @@ function handleGenerate(id: string, request: Extract<ToWorker, { type: 'generate
         send({ type: 'error', id, error: { code: why.code, message: `the engine could not start: ${why.message}` } });
         return;
       }
-      await engine.generate(request, (event) => send({ type: 'event', id, event }), controller.signal);
+      await engine.generate(request, (event) => send({ type: 'event', id, event }), controller.signal, target);
     } catch (err) {
       send({ type: 'error', id, error: toApiError(err) });
     } finally {
@@ -73,17 +78,32 @@ function handleCount(id: string, texts: string[]): void {
   })();
 }
 
+function handleStats(id: string): void {
+  void (async () => {
+    try {
+      const engine = await engineReady;
+      if (!engine) throw new Error(`the engine could not start: ${startError?.message ?? 'unknown reason'}`);
+      send({ type: 'stats', id, stats: engine.stats() });
+    } catch (err) {
+      send({ type: 'error', id, error: toApiError(err) });
+    }
+  })();
+}
+
 port.on('message', (message: ToWorker) => {
   try {
     switch (message?.type) {
       case 'generate':
-        handleGenerate(message.id, message.request);
+        handleGenerate(message.id, message.request, message.target);
         break;
       case 'cancel':
         running.get(message.id)?.abort();
         break;
       case 'count':
         handleCount(message.id, message.texts);
+        break;
+      case 'stats':
+        handleStats(message.id);
         break;
       default:
         console.warn(`engine worker: ignoring a message of unknown type ${JSON.stringify((message as { type?: unknown })?.type)}`);

@@ -5,15 +5,29 @@
  */
 import { useState } from 'react';
 import type { ModelInfo } from '../../common/contract';
+import { localized, useMessages, type KeysOf, type Translate } from '../i18n';
+import { modelsMessages } from '../i18n/messages/models';
 import { formatBytes } from '../model-downloads';
 
-const ORIGIN: Record<ModelInfo['origin']['kind'], string> = { builtin: 'Built in', downloaded: 'Downloaded', imported: 'Imported', finetuned: 'Fine-tuned' };
+type T = Translate<KeysOf<typeof modelsMessages>>;
+const text = localized(modelsMessages);
 
-export function formatParams(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)} B parameters`;
-  if (n >= 1e6) return `${Math.round(n / 1e6)} M parameters`;
-  if (n >= 1e3) return `${Math.round(n / 1e3)} K parameters`;
-  return `${n} parameters`;
+const ORIGIN = { builtin: 'originBuiltin', downloaded: 'originDownloaded', imported: 'originImported', finetuned: 'originFinetuned' } as const;
+
+/** "124 M parameters"; `t` defaults to the active locale (the downloads list calls it outside a hook too). */
+export function formatParams(n: number, t: T = text()): string {
+  if (n >= 1e9) return t('paramsB', { n: (n / 1e9).toFixed(1) });
+  if (n >= 1e6) return t('paramsM', { n: Math.round(n / 1e6) });
+  if (n >= 1e3) return t('paramsK', { n: Math.round(n / 1e3) });
+  return t('params', { n });
+}
+
+/** "Fine-tuned · from gpt2 · 300 steps". */
+export function describeOrigin(origin: ModelInfo['origin'], t: T = text()): string {
+  let s = t(ORIGIN[origin.kind]);
+  if (origin.from) s = t('originFrom', { origin: s, from: origin.from });
+  if (origin.steps) s = t('originSteps', { origin: s, steps: origin.steps });
+  return s;
 }
 
 export interface ModelCardProps {
@@ -27,20 +41,22 @@ export interface ModelCardProps {
 }
 
 export function ModelCard({ model: m, switching, busy, onUse, onRename, onDelete }: ModelCardProps) {
+  const t = useMessages(modelsMessages);
   const [editing, setEditing] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const save = async () => {
     if (editing === null || editing.trim() === '') return;
     if (await onRename(editing.trim())) setEditing(null);
   };
-  const origin = `${ORIGIN[m.origin.kind]}${m.origin.from ? ` · from ${m.origin.from}` : ''}${m.origin.steps ? ` · ${m.origin.steps} steps` : ''}`;
+  const origin = describeOrigin(m.origin, t);
+  const shape = t('shape', { layers: m.architecture.layers, width: m.architecture.width, context: m.architecture.context });
 
   return (
     <li className={`card model ${m.active ? 'pinned' : ''}`} aria-label={m.name}>
       <div className="part-head">
         {editing === null ? <h3>{m.name}</h3> : (
           <label className="field" style={{ flex: 1 }}>
-            <span>New name</span>
+            <span>{t('newName')}</span>
             <input
               value={editing}
               autoFocus
@@ -52,41 +68,40 @@ export function ModelCard({ model: m, switching, busy, onUse, onRename, onDelete
             />
           </label>
         )}
-        {m.active ? <span className="badge">Active</span> : (
-          <button type="button" className="btn" aria-label={`Use ${m.name}`} disabled={busy} onClick={onUse}>
-            {switching ? 'Loading…' : 'Use'}
+        {m.active ? <span className="badge">{t('active')}</span> : (
+          <button type="button" className="btn" aria-label={t('useLabel', { name: m.name })} disabled={busy} onClick={onUse}>
+            {switching ? t('loading') : t('use')}
           </button>
         )}
       </div>
-      <p className="knob-hint">{origin} · {formatParams(m.architecture.parameters)} · {formatBytes(m.sizeBytes)}</p>
+      <p className="knob-hint">{origin} · {formatParams(m.architecture.parameters, t)} · {formatBytes(m.sizeBytes)}</p>
       <p className="knob-hint">
-        {m.architecture.layers} layers, {m.architecture.width} wide, {m.architecture.context}-token context
-        {m.validationPerplexity !== null ? ` · validation perplexity ${m.validationPerplexity.toFixed(1)}` : ''}
+        {m.validationPerplexity !== null ? t('perplexity', { shape, ppl: m.validationPerplexity.toFixed(1) }) : shape}
       </p>
-      {m.origin.files && m.origin.files.length > 0 && <p className="knob-hint">Trained on {m.origin.files.join(', ')}</p>}
+      {m.origin.files && m.origin.files.length > 0 && <p className="knob-hint">{t('trainedOn', { files: m.origin.files.join(', ') })}</p>}
       {confirming ? (
-        <div role="alertdialog" aria-label={`Delete ${m.name}?`} className="panel-note" style={{ marginTop: 8 }}>
-          <p style={{ margin: 0 }}>Delete {m.name}? Its folder is moved to the trash folder in Inkwell&apos;s data folder.</p>
+        <div role="alertdialog" aria-label={t('deleteAsk', { name: m.name })} className="panel-note" style={{ marginTop: 8 }}>
+          <p style={{ margin: 0 }}>{t('deleteExplain', { name: m.name })}</p>
           <div className="card-actions">
-            <button type="button" className="btn" autoFocus onClick={() => setConfirming(false)}>Cancel</button>
+            <button type="button" className="btn" autoFocus onClick={() => setConfirming(false)}>{t('cancel')}</button>
             <button type="button" className="btn btn-danger" onClick={() => {
               setConfirming(false);
               onDelete();
-            }}>Delete</button>
+            }}>{t('delete')}</button>
           </div>
         </div>
       ) : (
         <div className="card-actions">
           {editing === null ? (
-            <button type="button" className="btn btn-quiet" aria-label={`Rename ${m.name}`} disabled={busy} onClick={() => setEditing(m.name)}>Rename</button>
+            <button type="button" className="btn btn-quiet" aria-label={t('renameLabel', { name: m.name })} disabled={busy} onClick={() => setEditing(m.name)}>{t('rename')}</button>
           ) : (
             <>
-              <button type="button" className="btn btn-quiet" onClick={() => setEditing(null)}>Cancel</button>
-              <button type="button" className="btn" onClick={() => void save()}>Save</button>
+              <button type="button" className="btn btn-quiet" onClick={() => setEditing(null)}>{t('cancel')}</button>
+              <button type="button" className="btn" onClick={() => void save()}>{t('save')}</button>
             </>
           )}
           {m.origin.kind !== 'builtin' && (
-            <button type="button" className="btn btn-quiet" aria-label={`Delete ${m.name}`} disabled={busy} onClick={() => setConfirming(true)}>Delete</button>
+            <button type="button" className="btn btn-quiet" aria-label={t('deleteLabel', { name: m.name })} disabled={busy} onClick={() => setConfirming(true)}>{t('delete')}</button>
           )}
         </div>
       )}

@@ -8,6 +8,8 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import type { CatalogueItem, ModelInfo } from '../../common/contract';
 import { api } from '../api';
+import { useMessages } from '../i18n';
+import { modelsMessages } from '../i18n/messages/models';
 import { describeProgress, DownloadStore, formatBytes, percentOf, type DownloadState } from '../model-downloads';
 import { formatParams } from './ModelCard';
 
@@ -34,9 +36,11 @@ export function ProgressBar({ label, percent }: { label: string; percent: number
 }
 
 function CatalogueCard({ item, onChanged }: { item: CatalogueItem; onChanged: () => void }) {
+  const t = useMessages(modelsMessages);
   const state = useDownload(item.name);
   const [note, setNote] = useState<string | null>(null);
-  const size = item.sizeBytes !== null ? formatBytes(item.sizeBytes) : 'size shown when the download starts';
+  const size = item.sizeBytes !== null ? formatBytes(item.sizeBytes) : t('sizeLater');
+  const name = item.displayName;
   const running = state.status === 'starting' || state.status === 'running';
   const pausedBytes = Math.max(state.status === 'paused' ? state.bytes : 0, item.partialBytes);
   const resumable = !running && !item.installed && pausedBytes > 0;
@@ -54,38 +58,40 @@ function CatalogueCard({ item, onChanged }: { item: CatalogueItem; onChanged: ()
     <li className="card model" aria-label={item.displayName}>
       <div className="part-head">
         <h3>{item.displayName}</h3>
-        {item.installed && !running ? <span className="badge">Installed</span> : null}
+        {item.installed && !running ? <span className="badge">{t('installedBadge')}</span> : null}
         {!item.installed && !running && (
-          <button type="button" className="btn" aria-label={`${resumable ? 'Resume' : 'Download'} ${item.displayName}`} onClick={start}>
-            {resumable ? 'Resume' : 'Download'}
+          <button type="button" className="btn" aria-label={resumable ? t('resumeLabel', { name }) : t('downloadLabel', { name })} onClick={start}>
+            {resumable ? t('resume') : t('download')}
           </button>
         )}
       </div>
       <p className="knob-hint">
-        {item.parameters > 0 ? `${formatParams(item.parameters)} · ` : ''}
+        {item.parameters > 0 ? `${formatParams(item.parameters, t)} · ` : ''}
         {size} · {item.repo}
       </p>
       {running && (
         <>
           <ProgressBar
-            label={`Downloading ${item.displayName}`}
+            label={t('downloading', { name })}
             percent={state.status === 'running' ? percentOf(state.progress.bytes, state.progress.total) : null}
           />
-          <p className="knob-hint" aria-live="polite">{state.status === 'running' ? describeProgress(state.progress) : 'Starting…'}</p>
+          <p className="knob-hint" aria-live="polite">{state.status === 'running' ? describeProgress(state.progress) : t('starting')}</p>
           <div className="card-actions">
-            <button type="button" className="btn" aria-label={`Pause ${item.displayName}`} onClick={() => downloads.pause(item.name)}>Pause</button>
-            <button type="button" className="btn btn-quiet" aria-label={`Cancel ${item.displayName}`} onClick={() => void discard()}>Cancel</button>
+            <button type="button" className="btn" aria-label={t('pauseLabel', { name })} onClick={() => downloads.pause(item.name)}>{t('pause')}</button>
+            <button type="button" className="btn btn-quiet" aria-label={t('cancelLabel', { name })} onClick={() => void discard()}>{t('cancel')}</button>
           </div>
         </>
       )}
       {resumable && (
         <>
-          <ProgressBar label={`${item.displayName}, paused`} percent={percentOf(pausedBytes, item.sizeBytes)} />
+          <ProgressBar label={t('pausedLabel', { name })} percent={percentOf(pausedBytes, item.sizeBytes)} />
           <p className="knob-hint">
-            Paused at {formatBytes(pausedBytes)}{item.sizeBytes !== null ? ` of ${formatBytes(item.sizeBytes)}` : ''}; Resume continues from there.
+            {item.sizeBytes !== null
+              ? t('pausedAtOf', { bytes: formatBytes(pausedBytes), total: formatBytes(item.sizeBytes) })
+              : t('pausedAt', { bytes: formatBytes(pausedBytes) })}
           </p>
           <div className="card-actions">
-            <button type="button" className="btn btn-quiet" aria-label={`Discard ${item.displayName}`} onClick={() => void discard()}>Discard</button>
+            <button type="button" className="btn btn-quiet" aria-label={t('discardLabel', { name })} onClick={() => void discard()}>{t('discard')}</button>
           </div>
         </>
       )}
@@ -97,6 +103,7 @@ function CatalogueCard({ item, onChanged }: { item: CatalogueItem; onChanged: ()
 
 /** The catalogue, refreshed when a download ends (paused, failed or installed). */
 export function ModelDownloads({ onInstalled }: { onInstalled: (model: ModelInfo) => void }) {
+  const t = useMessages(modelsMessages);
   const [items, setItems] = useState<CatalogueItem[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(async () => {
@@ -104,8 +111,8 @@ export function ModelDownloads({ onInstalled }: { onInstalled: (model: ModelInfo
     if (r.ok) {
       setItems(r.value);
       setError(null);
-    } else setError(`Could not read the download catalogue: ${r.error.message}`);
-  }, []);
+    } else setError(t('catalogueFailed', { message: r.error.message }));
+  }, [t]);
   useEffect(() => void load(), [load]);
   useEffect(() => downloads.onInstalled((m) => {
     void load();
@@ -122,11 +129,11 @@ export function ModelDownloads({ onInstalled }: { onInstalled: (model: ModelInfo
   }, [items, load]);
 
   return (
-    <section aria-label="Download a model" style={{ display: 'flex', flexDirection: 'column', gap: 10 }}>
-      <h3>Download</h3>
+    <section aria-label={t('downloadSection')} style={{ display: 'flex', flexDirection: 'column', gap: 10 }}>
+      <h3>{t('downloadTitle')}</h3>
       {error !== null && <p className="panel-error" role="alert">{error}</p>}
-      {items === null ? <p className="panel-progress">Loading…</p> : (
-        <ul className="cards" aria-label="Models to download">
+      {items === null ? <p className="panel-progress">{t('loading')}</p> : (
+        <ul className="cards" aria-label={t('toDownload')}>
           {items.map((item) => <CatalogueCard key={item.name} item={item} onChanged={() => void load()} />)}
         </ul>
       )}

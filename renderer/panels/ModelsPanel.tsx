@@ -2,11 +2,15 @@
  * The Models tab, over the model service (models.* channels): the engine in
  * use, the installed models (Use switches the engine at once: models.setActive
  * answers when the new model is loaded), the download catalogue with progress
- * bars, and import from a folder or archive path.
+ * bars, import from a folder or archive path, and Compare (two models on
+ * one prompt, side by side: ComparePanel.tsx).
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { AppInfo, ModelInfo } from '../../common/contract';
 import { api } from '../api';
+import { useMessages } from '../i18n';
+import { modelsMessages } from '../i18n/messages/models';
+import { ComparePanel } from './ComparePanel';
 import { ModelCard } from './ModelCard';
 import { ModelDownloads } from './ModelDownloads';
 import { describeEngine } from './StatusBar';
@@ -16,11 +20,15 @@ export { formatBytes } from '../model-downloads';
 
 export interface ModelsPanelProps {
   info: AppInfo | null;
-  /** Called after the engine switched models, so the app can refresh app.info (the status bar). */
+  /**
+   * Called after the engine switched models or the library changed (import, download,
+   * delete), so the app can refresh app.info and the open document's model binding.
+   */
   onModelChanged?: () => void;
 }
 
 function ImportForm({ onImported }: { onImported: (m: ModelInfo) => void }) {
+  const t = useMessages(modelsMessages);
   const [path, setPath] = useState('');
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
@@ -37,9 +45,9 @@ function ImportForm({ onImported }: { onImported: (m: ModelInfo) => void }) {
     onImported(r.value);
   };
   return (
-    <section aria-label="Import a model" style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
-      <h3>Import</h3>
-      <p className="knob-hint">A Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt), or a .zip or .tar of one. It is checked before it is copied in.</p>
+    <section aria-label={t('importSection')} style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
+      <h3>{t('importTitle')}</h3>
+      <p className="knob-hint">{t('importHint')}</p>
       <form
         style={{ display: 'flex', flexDirection: 'column', gap: 8 }}
         onSubmit={(e) => {
@@ -48,15 +56,15 @@ function ImportForm({ onImported }: { onImported: (m: ModelInfo) => void }) {
         }}
       >
         <label className="field">
-          <span>Folder or archive path</span>
+          <span>{t('importPath')}</span>
           <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/models/gpt2-poetry" spellCheck={false} />
         </label>
         <label className="field">
-          <span>Name (optional)</span>
+          <span>{t('importName')}</span>
           <input value={name} onChange={(e) => setName(e.target.value)} />
         </label>
         <div className="panel-actions">
-          <button type="submit" className="btn" disabled={busy || path.trim() === ''}>{busy ? 'Importing…' : 'Import'}</button>
+          <button type="submit" className="btn" disabled={busy || path.trim() === ''}>{busy ? t('importing') : t('import')}</button>
         </div>
       </form>
       {error !== null && <p className="panel-error" role="alert">{error}</p>}
@@ -65,6 +73,8 @@ function ImportForm({ onImported }: { onImported: (m: ModelInfo) => void }) {
 }
 
 export function ModelsPanel({ info: appInfo, onModelChanged }: ModelsPanelProps) {
+  const t = useMessages(modelsMessages);
+  const [comparing, setComparing] = useState(false);
   const [models, setModels] = useState<ModelInfo[] | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -76,8 +86,8 @@ export function ModelsPanel({ info: appInfo, onModelChanged }: ModelsPanelProps)
   const load = useCallback(async () => {
     const r = await api.call('models.list', {});
     if (r.ok) setModels(r.value);
-    else setError(`Could not list the models: ${r.error.message}`);
-  }, []);
+    else setError(t('listFailed', { message: r.error.message }));
+  }, [t]);
   useEffect(() => void load(), [load]);
   useEffect(() => setFreshInfo(null), [appInfo]);
 
@@ -88,11 +98,11 @@ export function ModelsPanel({ info: appInfo, onModelChanged }: ModelsPanelProps)
 
   const activate = async (m: ModelInfo) => {
     setSwitching(m.id);
-    say(`Loading ${m.name}…`);
+    say(t('switchingTo', { name: m.name }));
     const r = await api.call('models.setActive', { id: m.id });
     setSwitching(null);
-    if (r.ok) say(`${m.name} is now the active model; the next suggestion uses it.`);
-    else say(null, `Could not switch to ${m.name}: ${r.error.message}`);
+    if (r.ok) say(t('nowActive', { name: m.name }));
+    else say(null, t('switchFailed', { name: m.name, message: r.error.message }));
     await load();
     const i = await api.call('app.info', {});
     if (i.ok) setFreshInfo(i.value);
@@ -102,7 +112,7 @@ export function ModelsPanel({ info: appInfo, onModelChanged }: ModelsPanelProps)
   const rename = async (m: ModelInfo, name: string): Promise<boolean> => {
     const r = await api.call('models.rename', { id: m.id, name });
     if (!r.ok) {
-      say(null, `Could not rename ${m.name}: ${r.error.message}`);
+      say(null, t('renameFailed', { name: m.name, message: r.error.message }));
       return false;
     }
     await load();
@@ -111,36 +121,44 @@ export function ModelsPanel({ info: appInfo, onModelChanged }: ModelsPanelProps)
 
   const remove = async (m: ModelInfo) => {
     const r = await api.call('models.delete', { id: m.id });
-    if (!r.ok) return say(null, `Could not delete ${m.name}: ${r.error.message}`);
-    say(`${m.name} was deleted.`);
+    if (!r.ok) return say(null, t('deleteFailed', { name: m.name, message: r.error.message }));
+    say(t('deleted', { name: m.name }));
     await load();
     if (m.active) {
       const i = await api.call('app.info', {});
       if (i.ok) setFreshInfo(i.value);
-      onModelChanged?.();
     }
+    // A document bound to this model falls back to the active one: the app re-reads the library.
+    onModelChanged?.();
   };
 
-  const added = useCallback((m: ModelInfo, how: string) => {
-    say(`${m.name} was ${how}. Choose Use to write with it.`);
+  const added = useCallback((m: ModelInfo, how: 'addedDownloaded' | 'addedImported') => {
+    say(t(how, { name: m.name }));
     void load();
-  }, [load]);
-  const downloaded = useCallback((m: ModelInfo) => added(m, 'downloaded and checked'), [added]);
+    onModelChanged?.();
+  }, [load, t, onModelChanged]);
+  const downloaded = useCallback((m: ModelInfo) => added(m, 'addedDownloaded'), [added]);
 
   const engine = describeEngine(info);
   return (
-    <section className="panel" aria-label="Models">
+    <section className="panel" aria-label={t('panel')}>
       <div className="engine-card">
-        <h3>Engine</h3>
+        <h3>{t('engine')}</h3>
         <p>{engine.backend}</p>
-        {info?.backend?.skipped.map((s) => <p key={s.name} className="knob-hint">{s.name} not used: {s.reason}</p>)}
+        {info?.backend?.skipped.map((s) => <p key={s.name} className="knob-hint">{t('notUsed', { name: s.name, reason: s.reason })}</p>)}
         <p className="knob-hint" data-testid="models-engine-model">{engine.model}</p>
       </div>
       {message !== null && <p className="panel-note" role="status">{message}</p>}
       {error !== null && <p className="panel-error" role="alert">{error}</p>}
-      <h3>Installed</h3>
-      {models === null ? <p className="panel-progress">Loading…</p> : models.length === 0 ? <p className="part-empty">No models are installed.</p> : (
-        <ul className="cards" aria-label="Installed models">
+      <div className="part-head">
+        <h3>{t('installed')}</h3>
+        <button type="button" className="btn" aria-label={t('compareOpenLabel')} aria-expanded={comparing} onClick={() => setComparing((c) => !c)} disabled={models === null}>
+          {t('compareOpen')}
+        </button>
+      </div>
+      {comparing && models !== null && (models.length >= 2 ? <ComparePanel models={models} onClose={() => setComparing(false)} /> : <p className="panel-note" role="status">{t('compareNeedTwo')}</p>)}
+      {models === null ? <p className="panel-progress">{t('loading')}</p> : models.length === 0 ? <p className="part-empty">{t('none')}</p> : (
+        <ul className="cards" aria-label={t('installedList')}>
           {models.map((m) => (
             <ModelCard
               key={m.id}
@@ -155,7 +173,7 @@ export function ModelsPanel({ info: appInfo, onModelChanged }: ModelsPanelProps)
         </ul>
       )}
       <ModelDownloads onInstalled={downloaded} />
-      <ImportForm onImported={(m) => added(m, 'imported')} />
+      <ImportForm onImported={(m) => added(m, 'addedImported')} />
     </section>
   );
 }

@@ -209,3 +209,64 @@ describe('EngineHost.reload', () => {
     expect(h.inFlight).toBe(0);
   });
 });
+
+describe('EngineHost: a request on another model (modelId)', () => {
+  const library: Record<string, { path: string; name: string }> = {
+    active: { path: '/models/x', name: 'Active' },
+    novel: { path: '/models/novel-ft', name: 'Novel fine-tune' },
+  };
+  function withLibrary() {
+    const h = new EngineHost({
+      workerPath: FAKE,
+      init: { modelDir: '/models/x' },
+      log: () => undefined,
+      resolveModel: (id) => library[id] ?? null,
+    });
+    hosts.push(h);
+    return h;
+  }
+
+  test.for([
+    ['novel', '/models/novel-ft'],
+    ['active', undefined],
+    [undefined, undefined],
+  ] as const)('modelId %s runs on folder %s (the active model needs no target)', async ([modelId, folder]) => {
+    const h = withLibrary();
+    const r = await h.generate({ ...req('abc'), ...(modelId ? { modelId } : {}) }, () => undefined);
+    expect(r.ok && r.value.type === 'done' ? r.value.model : 'failed').toBe(folder);
+  });
+
+  test.for([
+    ['deleted', true],
+    ['novel', false],
+  ] as const)('an id the library does not know (%s) is not_found naming it; no resolver: every id is', async ([modelId, withResolver]) => {
+    const h = withResolver ? withLibrary() : host().h;
+    const r = await h.generate({ ...req('abc'), modelId }, () => undefined);
+    expect(r).toEqual({ ok: false, error: { code: 'not_found', message: expect.stringContaining(`"${modelId}" is not installed`) } });
+    expect(h.inFlight).toBe(0);
+  });
+
+  test('a resolver that throws (the registry says not_found) is not_found too', async () => {
+    const h = new EngineHost({ workerPath: FAKE, init: { modelDir: '/m' }, resolveModel: () => { throw new Error('no model with id "x"'); } });
+    hosts.push(h);
+    expect(await h.generate({ ...req('abc'), modelId: 'x' }, () => undefined)).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+});
+
+describe('EngineHost.stats', () => {
+  test("answers with the worker's tensor count and loaded models", async () => {
+    const h = new EngineHost({ workerPath: FAKE, init: { modelDir: '/models/x' }, resolveModel: () => ({ path: '/models/y', name: 'Y' }) });
+    hosts.push(h);
+    await h.generate({ ...req('a'), modelId: 'y' }, () => undefined);
+    expect(await h.stats()).toEqual({
+      ok: true,
+      value: { numTensors: 42, numBytes: 4200, models: [{ name: 'fake', path: '/models/x', pinned: true }, { name: '/models/y', path: '/models/y', pinned: false }] },
+    });
+  });
+
+  test('after terminate, stats is refused', async () => {
+    const { h } = host();
+    await h.terminate();
+    expect(await h.stats()).toMatchObject({ ok: false, error: { code: 'engine_crashed', message: expect.stringContaining('shutting down') } });
+  });
+});

@@ -76,7 +76,7 @@ describe('Engine', () => {
     const before = tf.memory().numTensors;
     for (let i = 0; i < 10; i++) await collect(engine, { task: 'raw', context: `Line ${i}`, options: { maxTokens: 2, seed: i } });
     // The prefix cache may hold new entries; clearing it must return to the baseline.
-    engine['prefixCache'].clear();
+    engine.clearPrefixCaches();
     expect(tf.memory().numTensors).toBeLessThanOrEqual(before);
   });
 

@@ -5,6 +5,8 @@
 //   'hang'   a token every 5 ms until cancelled   'deaf'   ignores cancel and never ends
 //   'error'  an engine_error                      other    one token per character, then done
 // 'count' messages answer with character counts ('error' fails, 'crash' exits).
+// A 'generate' with a target model folder reports that folder as the done event's model;
+// 'stats' answers with the targets seen so far as its models.
 // workerData.mode: 'init-error' reports a failed model load; 'die-at-start' exits at once.
 import { parentPort, workerData } from 'node:worker_threads';
 
@@ -18,7 +20,8 @@ if (workerData.mode === 'init-error') {
 }
 
 const timers = new Map();
-const done = (texts, reason) => ({ type: 'done', texts, reason, truncatedPromptTokens: 0, promptTokens: 1, cachedTokens: 0, elapsedMs: 1 });
+const done = (texts, reason, model) => ({ type: 'done', texts, reason, truncatedPromptTokens: 0, promptTokens: 1, cachedTokens: 0, elapsedMs: 1, ...(model ? { model } : {}) });
+const targets = [];
 const token = (id, text) => parentPort.postMessage({ type: 'event', id, event: { type: 'token', alternative: 0, text, tokenId: 1 } });
 
 parentPort.on('message', (msg) => {
@@ -37,8 +40,14 @@ parentPort.on('message', (msg) => {
     else parentPort.postMessage({ type: 'counts', id: msg.id, counts: msg.texts.map((t) => t.length), model: 'fake' });
     return;
   }
+  if (msg.type === 'stats') {
+    const models = [{ name: 'fake', path: String(workerData.modelDir), pinned: true }, ...targets.map((t) => ({ name: t, path: t, pinned: false }))];
+    parentPort.postMessage({ type: 'stats', id: msg.id, stats: { numTensors: 42, numBytes: 4200, models } });
+    return;
+  }
   if (msg.type !== 'generate') return;
   const { id, request } = msg;
+  if (msg.target && !targets.includes(msg.target.modelDir)) targets.push(msg.target.modelDir);
   switch (request.context) {
     case 'crash':
       token(id, 'x');
@@ -59,6 +68,6 @@ parentPort.on('message', (msg) => {
       return;
     default:
       for (const ch of request.context) token(id, ch);
-      parentPort.postMessage({ type: 'event', id, event: done([request.context], 'length') });
+      parentPort.postMessage({ type: 'event', id, event: done([request.context], 'length', msg.target?.modelDir) });
   }
 });

@@ -3,7 +3,8 @@
  * against the real engine worker through the router, wired as the app wires it. Proves that
  * every request ends (answered or cancelled), none is left running, the engine still answers
  * correctly afterwards, and the process's memory (the worker is a thread of this process, so
- * RSS covers its tensors) does not grow past a stated bound after a warm-up.
+ * RSS covers its tensors) does not grow past a stated bound after a warm-up, and the worker's
+ * live tfjs tensors (EngineHost.stats) are exactly as many after the storm as after the warm-up.
  *
  * SOAK_REQUESTS scales the run (default 2000); SOAK_SEED replays a given storm.
  */
@@ -64,6 +65,13 @@ async function suggestion(context: string): Promise<{ texts: string[]; tokens: n
   return { texts: done.texts, tokens };
 }
 
+/** tf.memory().numTensors inside the engine worker (this thread's tfjs sees none of its tensors). */
+async function workerTensors(): Promise<number> {
+  const r = await app.engine.stats();
+  if (!r.ok) throw new Error(`ghost-soak: engine stats failed: ${r.error.code}: ${r.error.message}`);
+  return r.value.numTensors;
+}
+
 function expectClean(report: StormReport, phase: string): void {
   expect(report.stuck, `${phase}: requests that never ended`).toEqual([]);
   expect(report.failures, `${phase}: requests that ended neither done nor aborted`).toEqual([]);
@@ -86,12 +94,14 @@ describe.skipIf(!ready)('ghost-text soak through the router', () => {
 
       const warm = await runStorm({ router: app.router, scope: SCOPE, requests: WARMUP, seed: SEED });
       expectClean(warm, 'warm-up');
+      const tensorsAfterWarmUp = await workerTensors();
       const rssBeforeMB = rssMB();
       const started = performance.now();
       const main = await runStorm({ router: app.router, scope: SCOPE, requests: REQUESTS - WARMUP, seed: SEED + 1, firstIndex: WARMUP });
       const seconds = (performance.now() - started) / 1000;
       expectClean(main, 'storm');
       const rssAfterMB = rssMB();
+      const tensorsAfterStorm = await workerTensors();
 
       // The same greedy request gives the same suggestion as before the storm: no state leaked into it.
       const after = await suggestion(context);
@@ -110,6 +120,8 @@ describe.skipIf(!ready)('ghost-text soak through the router', () => {
         rssBeforeMB,
         rssAfterMB,
         rssBoundMB: RSS_BOUND_MB,
+        workerTensorsAfterWarmUp: tensorsAfterWarmUp,
+        workerTensorsAfterStorm: tensorsAfterStorm,
         seed: SEED,
       };
       console.log(`ghost-soak ${JSON.stringify(summary)}`);
@@ -117,6 +129,8 @@ describe.skipIf(!ready)('ghost-text soak through the router', () => {
       expect(summary.finished).toBeGreaterThan(0);
       expect(summary.cancelled).toBeGreaterThan(summary.requests / 2);
       expect(rssAfterMB - rssBeforeMB, `RSS grew from ${rssBeforeMB} MB to ${rssAfterMB} MB`).toBeLessThan(RSS_BOUND_MB);
+      // Exactly flat: one leaked tensor per thousand requests would show here long before RSS noticed.
+      expect(tensorsAfterStorm, 'live tensors in the engine worker after the storm vs after the warm-up').toBe(tensorsAfterWarmUp);
     },
     240_000,
   );
