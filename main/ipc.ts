@@ -9,8 +9,9 @@
  * cannot import this file); tests/unit/router.test.ts checks that the two
  * lists agree.
  */
-import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import type { Result } from '../common/contract';
+import { BrowserWindow, dialog, ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { contract, type Result } from '../common/contract';
+import { openFilesHandler } from './open-files-dialog';
 import type { Router } from './router';
 
 export const IPC_CALL = 'inkwell:call';
@@ -36,6 +37,16 @@ export function registerIpc(router: Router, isTrustedSender: SenderCheck, log: (
     if (!isTrustedSender(event)) {
       log(`ipc: refused ${String(channel).slice(0, 64)} from ${event.senderFrame?.url ?? 'a destroyed frame'}`);
       return refused;
+    }
+    // The native dialog needs the asking window, which the transport-agnostic router never sees.
+    if (channel === 'dialog.openFiles') {
+      const parsed = contract['dialog.openFiles'].request.safeParse(request);
+      if (!parsed.success) return { ok: false, error: { code: 'invalid_payload', message: `dialog.openFiles: ${parsed.error.issues[0]?.message ?? 'invalid'}` } };
+      const open = openFilesHandler(dialog, () => BrowserWindow.fromWebContents(event.sender));
+      return open(parsed.data).then(
+        (value) => ({ ok: true, value }),
+        (err: unknown) => ({ ok: false, error: { code: 'internal', message: `dialog.openFiles: ${err instanceof Error ? err.message : String(err)}` } }),
+      );
     }
     return router.call(channel, request, scopeOf(event.sender));
   });

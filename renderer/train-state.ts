@@ -4,7 +4,7 @@
  * the chart's aligned series, the file list parsed from what the writer typed,
  * pasted or dropped, and short human durations.
  */
-import type { ModelInfo, TrainingEvent } from '../common/contract';
+import type { ModelInfo, ResumableRun, TrainingEvent } from '../common/contract';
 
 type Done = Extract<TrainingEvent, { type: 'done' }>;
 
@@ -116,18 +116,53 @@ export function pathsFromUriList(uriList: string): string[] {
   return out;
 }
 
-/** "45 s", "12 min", "2 h 05 min". */
-export function formatDuration(ms: number | null): string {
+type DurationKey = 'durUnder' | 'durS' | 'durMin' | 'durH';
+const DURATION_EN: Record<DurationKey, string> = { durUnder: 'under a second', durS: '{n} s', durMin: '{n} min', durH: '{h} h {m} min' };
+const fillEn = (key: DurationKey, vars: Record<string, string | number> = {}) => DURATION_EN[key].replace(/\{(\w+)\}/g, (_, k: string) => String(vars[k]));
+
+/** "45 s", "12 min", "2 h 05 min"; `t` gives the words in the interface language (trainMessages' dur* keys). */
+export function formatDuration(ms: number | null, t: (key: DurationKey, vars?: Record<string, string | number>) => string = fillEn): string {
   if (ms === null || !Number.isFinite(ms)) return '—';
   const s = Math.max(0, Math.round(ms / 1000));
-  if (s === 0) return 'under a second';
-  if (s < 90) return `${s} s`;
+  if (s === 0) return t('durUnder');
+  if (s < 90) return t('durS', { n: s });
   const m = Math.round(s / 60);
-  if (m < 90) return `${m} min`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+  if (m < 90) return t('durMin', { n: m });
+  return t('durH', { h: Math.floor(m / 60), m: String(m % 60).padStart(2, '0') });
+}
+
+/** A window that reattached to a run: the state before the replay arrives (the replay starts with 'started'). */
+export function reattachedRun(runId: string): RunState {
+  return { ...PREPARING, runId };
 }
 
 /** The model a new run starts from by default: the active one, else the first. */
 export function defaultBase(models: readonly ModelInfo[]): string | null {
   return (models.find((m) => m.active) ?? models[0])?.id ?? null;
+}
+
+/**
+ * The "Resume '<name>' from step N of M" banner: unfinished runs are offered
+ * only while the screen is free to start one (no run on screen, or the last
+ * one failed), one at a time, newest first. `confirming` is the run whose
+ * Discard asked "delete?"; `hidden` are runs the writer just discarded or
+ * started (the list is refreshed from the main process afterwards).
+ */
+export interface ResumeBanner {
+  offer: ResumableRun;
+  reasonKey: 'resumeCrashed' | 'resumeCancelled' | 'resumeInterrupted';
+  confirming: boolean;
+}
+
+const REASON_KEY: Record<ResumableRun['reason'], ResumeBanner['reasonKey']> = { crashed: 'resumeCrashed', cancelled: 'resumeCancelled', interrupted: 'resumeInterrupted' };
+
+export function resumeBanner(runs: readonly ResumableRun[], phase: RunState['phase'], confirming: string | null, hidden: ReadonlySet<string> = new Set()): ResumeBanner | null {
+  if (phase !== 'idle' && phase !== 'failed') return null;
+  const offer = [...runs].filter((r) => !hidden.has(r.runId)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
+  return offer ? { offer, reasonKey: REASON_KEY[offer.reason], confirming: confirming === offer.runId } : null;
+}
+
+/** The screen while a resumed run starts: its progress from the checkpoint, before 'started' arrives. */
+export function resumingRun(offer: Pick<ResumableRun, 'runId' | 'step' | 'totalSteps'>): RunState {
+  return { ...PREPARING, runId: offer.runId, step: offer.step, totalSteps: offer.totalSteps };
 }

@@ -9,12 +9,22 @@
  * (the last one without validation) is registered as a new model with its
  * origin and validation perplexity; a cancelled run keeps its checkpoints on
  * disk but registers nothing.
+ *
+ * Each run records its files and settings in <run>/run.json and how it ended
+ * (training-runs.ts): a run with a checkpoint that did not finish (crashed,
+ * cancelled, or the app quit) is listed by training.resumable and continued
+ * exactly by training.resumeRun, or deleted by training.discard. Its staged
+ * uploads are kept while it can still be resumed.
+ *
+ * A run belongs to the service, not to the window that started it: its events
+ * are kept (training-replay.ts), so a reloaded window finds it with
+ * training.current and picks the stream up again with training.watch, and
+ * closing the start stream only detaches that window.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import {
-  TrainOverrides,
   type DatasetReport,
   type ModelInfo,
   type ParsedRequestOf,
@@ -22,89 +32,23 @@ import {
   type TrainingEvent,
   type TrainOverridesValue,
   type TrainPresetName,
+  type TrainingCurrent,
+  type CheckpointSample,
+  type ResumableRun,
 } from '../../common/contract';
-import type { StepPlan } from '../engine/train-worker';
-import type { TrainEvent, TrainOptions } from '../engine/train/run-options';
+import type { TrainOptions } from '../engine/train/run-options';
 import type { JobOutcome, TrainJobHandle, TrainJobRunner } from '../training-host';
-import { ServiceError, toApiError } from './service-error';
+import { ioError, ServiceError, toApiError } from './service-error';
+import { TrainingInbox } from './training-inbox';
+import { RunLog } from './training-replay';
+import { firstMissingFile, listResumable, recordedEvals, resumableRun, runDirOf, writeRunRecord, type RunRecord, type RunState } from './training-runs';
+import { linkModelToRun, samplesOfModel } from './training-samples';
+import { planOf, resolvePreset } from './training-presets';
+import { stepThrottle, toTrainingEvent } from './training-events';
 
-interface Preset {
-  trainLast: number | null;
-  freezeEmbeddings: boolean;
-  lr: number;
-  batch: number;
-  accum: number;
-  block: number;
-  passes: number;
-  minSteps: number;
-  maxSteps: number;
-  valEvery: number;
-  sampleEvery: number;
-  sampleTokens: number;
-}
-
-/**
- * Sized for the wasm backend on a laptop: 'quick' (last 2 blocks, embeddings
- * frozen) is ~2× cheaper per token and stops after a few hundred steps;
- * 'thorough' trains every block for more passes.
- */
-export const TRAINING_PRESETS: Record<TrainPresetName, Preset> = {
-  quick: { trainLast: 2, freezeEmbeddings: true, lr: 2e-4, batch: 1, accum: 4, block: 256, passes: 2, minSteps: 20, maxSteps: 300, valEvery: 25, sampleEvery: 50, sampleTokens: 48 },
-  thorough: { trainLast: null, freezeEmbeddings: false, lr: 1e-4, batch: 2, accum: 4, block: 256, passes: 3, minSteps: 50, maxSteps: 1000, valEvery: 50, sampleEvery: 100, sampleTokens: 48 },
-};
-
-/** A preset with the overrides applied and fitted to the base model (context, depth). */
-export function resolvePreset(name: TrainPresetName, base: Pick<ModelInfo, 'architecture'>, overrides: TrainOverridesValue = {}): Preset & { steps?: number } {
-  const p = { ...TRAINING_PRESETS[name], ...overrides };
-  const trainLast = overrides.trainLast ?? p.trainLast;
-  return {
-    ...p,
-    block: Math.min(p.block, base.architecture.context),
-    trainLast: trainLast === null ? null : Math.min(trainLast, base.architecture.layers),
-  };
-}
-
-export function planOf(p: Preset & { steps?: number }): StepPlan {
-  return {
-    tokensPerStep: p.batch * p.accum * p.block, passes: p.passes, minSteps: p.minSteps, maxSteps: p.maxSteps,
-    ...(p.steps !== undefined ? { steps: p.steps } : {}), trainLast: p.trainLast, freezeEmbeddings: p.freezeEmbeddings, lr: p.lr,
-  };
-}
-
-/** Step events at most every `intervalMs`; any other event first flushes the held step so order is kept. */
-export function stepThrottle(emit: (e: TrainingEvent) => void, intervalMs: number, now: () => number = Date.now) {
-  let last = -Infinity;
-  let held: TrainingEvent | null = null;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const flush = (): void => {
-    if (timer) clearTimeout(timer);
-    timer = null;
-    if (held) {
-      const e = held;
-      held = null;
-      last = now();
-      emit(e);
-    }
-  };
-  return {
-    push(e: TrainingEvent): void {
-      if (e.type !== 'step') {
-        flush();
-        emit(e);
-        return;
-      }
-      const wait = last + intervalMs - now();
-      if (wait <= 0 && !held) {
-        last = now();
-        emit(e);
-        return;
-      }
-      held = e;
-      timer ??= setTimeout(flush, Math.max(0, wait));
-    },
-    flush,
-  };
-}
+// Importers (app-services, tests) reach these through the service module.
+export { planOf, resolvePreset, testTrainOverrides, TRAINING_PRESETS } from './training-presets';
+export { stepThrottle, toTrainingEvent } from './training-events';
 
 /** What the service needs from the model library. */
 export interface TrainingModels {
@@ -122,6 +66,9 @@ export interface TrainingServiceOptions {
   defaultOverrides?: TrainOverridesValue;
   /** Minimum gap between step events (default 250 ms: ~4 a second). */
   stepIntervalMs?: number;
+  /** Uploaded manuscripts; a run's staged files are removed when it ends. */
+  inbox?: TrainingInbox;
+  log?: (message: string) => void;
 }
 
 interface CurrentRun {
@@ -131,6 +78,21 @@ interface CurrentRun {
   inspecting: boolean;
   paused: boolean;
   cancelled: boolean;
+  /** Every event of the run, for windows that reattach; the start stream is just its first watcher. */
+  log: RunLog;
+  /** <run>/run.json as last written (null until the run folder exists). */
+  record: RunRecord | null;
+}
+
+/** What a run trains: a new request, or a recorded run continued from its checkpoint at `resumeFrom.step`. */
+interface RunSpec {
+  files: string[];
+  baseModelId?: string;
+  preset: TrainPresetName;
+  /** The effective overrides (the app's defaults under the request's). */
+  overrides: TrainOverridesValue;
+  name?: string;
+  resumeFrom: { record: RunRecord; step: number } | null;
 }
 
 export function newRunId(date = new Date()): string {
@@ -140,8 +102,17 @@ export function newRunId(date = new Date()): string {
 
 export class TrainingService {
   private current: CurrentRun | null = null;
+  /** The last run that ended, so a watcher that reattaches just after the end still gets its result. */
+  private last: CurrentRun | null = null;
+  /** Set by close(): a run stopped by the app quitting stays 'running' in its record, i.e. 'interrupted'. */
+  private closing = false;
 
-  constructor(private readonly options: TrainingServiceOptions) {}
+  /** Uploaded manuscripts (training.stage*). */
+  readonly inbox: TrainingInbox;
+
+  constructor(private readonly options: TrainingServiceOptions) {
+    this.inbox = options.inbox ?? new TrainingInbox({ dataDir: options.dataDir });
+  }
 
   get running(): string | null {
     return this.current?.id ?? null;
@@ -156,27 +127,124 @@ export class TrainingService {
     return { files: request.files, ...outcome.report };
   }
 
+  /**
+   * Starts a run and streams its events to the caller. Aborting this stream
+   * (a reloaded or closed window) only detaches the caller: the run goes on,
+   * and training.cancel is how a run is stopped.
+   */
   async start(request: ParsedRequestOf<'training.start'>, onEvent: (e: TrainingEvent) => void, signal: AbortSignal): Promise<Result<TrainingEvent>> {
-    if (this.current) return { ok: false, error: { code: 'conflict', message: `a training run (${this.current.id}) is already in progress; wait for it to end or cancel it` } };
-    const run: CurrentRun = { id: newRunId(), job: null, inspecting: false, paused: false, cancelled: false };
+    if (this.current) return this.busy();
+    const spec: RunSpec = { ...request, overrides: { ...this.options.defaultOverrides, ...request.overrides }, resumeFrom: null };
+    return this.begin(newRunId(), spec, onEvent, signal);
+  }
+
+  /**
+   * Continues a run that has a checkpoint and did not finish (see
+   * training-runs.ts) with its recorded files and settings: the trainer picks
+   * up its weights, optimizer moments and data position, so the loss curve goes
+   * on as if it had never stopped. The events are a fresh run's; steps start
+   * after the checkpoint's.
+   */
+  async resumeRun(runId: string, onEvent: (e: TrainingEvent) => void, signal: AbortSignal): Promise<Result<TrainingEvent>> {
+    if (this.current) return this.busy();
+    const runDir = runDirOf(this.options.dataDir, runId);
+    const found = await resumableRun(runDir);
+    if (!found || found.runId !== runId) throw new ServiceError('not_found', `${runDir}: no training run to resume (it finished, was discarded, or has no checkpoint)`);
+    const missing = await firstMissingFile(found.record.files);
+    if (missing) {
+      throw new ServiceError('not_found', `cannot resume "${found.name}": its manuscript ${missing} is no longer there (uploaded copies are removed a day after upload); start a new run with the file`);
+    }
+    if (this.current) return this.busy();
+    const { record } = found;
+    const spec: RunSpec = { files: record.files, baseModelId: record.baseModelId, preset: record.preset, overrides: record.overrides, name: record.name, resumeFrom: { record, step: found.step } };
+    return this.begin(runId, spec, onEvent, signal);
+  }
+
+  /** Runs that can be resumed, newest first (not the one in progress). */
+  resumable(): Promise<ResumableRun[]> {
+    return listResumable(this.options.dataDir, this.current?.id ?? null);
+  }
+
+  /** Deletes a resumable run's folder and its staged uploads; finished runs are kept (their models' samples live there). */
+  async discard(runId: string): Promise<{ ok: true }> {
+    if (this.current?.id === runId) throw new ServiceError('conflict', `training run ${runId} is in progress; cancel it first`);
+    const runDir = runDirOf(this.options.dataDir, runId);
+    const found = await resumableRun(runDir);
+    if (!found || found.runId !== runId) throw new ServiceError('not_found', `${runDir}: no resumable training run to discard`);
+    // Renamed out of the runs first (atomic): a half-deleted folder is never listed, and one left by a crash is not a run.
+    const trash = path.join(path.dirname(runDir), `.discarded-${runId}-${randomBytes(3).toString('hex')}`);
+    await fs.rename(runDir, trash).catch((err: unknown) => {
+      throw ioError(`${runDir}: discarding the run`, err);
+    });
+    await fs.rm(trash, { recursive: true, force: true }).catch((err: unknown) => this.options.log?.(`training: could not remove ${trash}: ${String(err)}`));
+    await this.inbox.release(found.record.files).catch((err: unknown) => this.options.log?.(`training: could not remove staged files: ${String(err)}`));
+    return { ok: true };
+  }
+
+  private busy(): Result<TrainingEvent> {
+    return { ok: false, error: { code: 'conflict', message: `a training run (${this.current?.id ?? '?'}) is already in progress; wait for it to end or cancel it` } };
+  }
+
+  private begin(id: string, spec: RunSpec, onEvent: (e: TrainingEvent) => void, signal: AbortSignal): Promise<Result<TrainingEvent>> {
+    const log = new RunLog({ baseModelId: spec.baseModelId ?? this.options.models.active()?.id ?? '', preset: spec.preset, files: spec.files });
+    const run: CurrentRun = { id, job: null, inspecting: false, paused: false, cancelled: false, log, record: null };
     this.current = run;
-    const onAbort = (): void => {
-      if (this.current === run) this.cancel(run.id);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    const throttle = stepThrottle(onEvent, this.options.stepIntervalMs ?? 250);
+    const watching = log.attach(onEvent, signal, false);
+    void this.execute(run, spec);
+    return watching;
+  }
+
+  /** The run in progress, or null. */
+  currentRun(): TrainingCurrent | null {
+    const run = this.current;
+    // The phase follows the worker's own 'paused' / 'resumed' events, not the request to pause.
+    return run ? { runId: run.id, ...run.log.state } : null;
+  }
+
+  /** Replays the run's events so far, then streams the rest (also the last ended run: its replay ends with 'done'). */
+  watch(runId: string, onEvent: (e: TrainingEvent) => void, signal: AbortSignal): Promise<Result<TrainingEvent>> {
+    const run = [this.current, this.last].find((r) => r?.id === runId);
+    if (!run) throw new ServiceError('not_found', `no training run ${JSON.stringify(runId)} is in progress or just ended`);
+    return run.log.attach(onEvent, signal, true);
+  }
+
+  /** "Samples by step" of a fine-tune made here; [] for other models. */
+  samples(modelId: string): Promise<CheckpointSample[]> {
+    return samplesOfModel(this.options.dataDir, modelId);
+  }
+
+  private async execute(run: CurrentRun, spec: RunSpec): Promise<void> {
+    const throttle = stepThrottle((e) => run.log.push(e), this.options.stepIntervalMs ?? 250);
+    let result: Result<TrainingEvent>;
+    let state: RunState;
     try {
-      const done = await this.train(run, request, (e) => throttle.push(e));
+      const done = await this.train(run, spec, (e) => throttle.push(e));
       throttle.flush();
-      onEvent(done);
-      return { ok: true, value: done };
+      state = done.reason === 'cancelled' ? 'cancelled' : 'completed';
+      // Marked before the stream ends, so a window that asks training.resumable right after sees the run's final state.
+      await this.saveRecord(run, state);
+      run.log.push(done);
+      result = { ok: true, value: done };
     } catch (err) {
       throttle.flush();
-      return { ok: false, error: toApiError(err) };
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      this.current = null;
+      state = this.closing ? 'running' : 'crashed';
+      await this.saveRecord(run, state);
+      result = { ok: false, error: toApiError(err) };
     }
+    this.current = null;
+    this.last = run;
+    run.log.finish(result);
+    // A run that can still be resumed needs its files; otherwise the uploaded copies served their purpose (the model records
+    // the names). A failure here only leaves a folder the startup sweep removes.
+    const resumable = state !== 'completed' && run.record !== null && (await resumableRun(runDirOf(this.options.dataDir, run.id)).catch(() => null)) !== null;
+    if (!resumable) await this.inbox.release(spec.files).catch((err: unknown) => this.options.log?.(`training: could not remove staged files: ${String(err)}`));
+  }
+
+  /** Writes run.json with the new state; losing it only loses the app's resume of this run, so a failure is logged. */
+  private async saveRecord(run: CurrentRun, state: RunState, patch: Partial<RunRecord> = {}): Promise<void> {
+    if (!run.record) return;
+    run.record = { ...run.record, ...patch, state, updatedAt: new Date().toISOString() };
+    await writeRunRecord(runDirOf(this.options.dataDir, run.id), run.record).catch((err: unknown) => this.options.log?.(`training: could not write the record of ${run.id}: ${String(err)}`));
   }
 
   pause(runId: string): { ok: true } {
@@ -205,36 +273,52 @@ export class TrainingService {
 
   /** App quit: stops the worker at once (the checkpoints written so far stay). */
   async close(): Promise<void> {
-    await this.current?.job?.terminate();
+    this.closing = true;
+    await Promise.all([this.current?.job?.terminate(), this.inbox.close()]);
   }
 
-  private async train(run: CurrentRun, request: ParsedRequestOf<'training.start'>, emit: (e: TrainingEvent) => void): Promise<Extract<TrainingEvent, { type: 'done' }>> {
-    const base = this.baseModel(request.baseModelId);
-    const preset = resolvePreset(request.preset, base, { ...this.options.defaultOverrides, ...request.overrides });
-    const runDir = path.join(this.options.dataDir, 'runs', run.id);
+  private async train(run: CurrentRun, spec: RunSpec, emit: (e: TrainingEvent) => void): Promise<Extract<TrainingEvent, { type: 'done' }>> {
+    const base = this.baseModel(spec.baseModelId);
+    const preset = resolvePreset(spec.preset, base, spec.overrides);
+    const runDir = runDirOf(this.options.dataDir, run.id);
     await fs.mkdir(runDir, { recursive: true });
     const cancelledDone = (steps: number, message: string) =>
       ({ type: 'done', runId: run.id, reason: 'cancelled', steps, message, model: null, perplexityBefore: null, perplexityAfter: null }) as const;
+    const now = new Date().toISOString();
+    run.record = spec.resumeFrom?.record ?? {
+      version: 1, runId: run.id, name: spec.name ?? defaultName(base.name, spec.files), baseModelId: base.id, preset: spec.preset, overrides: spec.overrides,
+      files: spec.files, createdAt: now, updatedAt: now, steps: null, dataset: null, state: 'running',
+    };
+    await this.saveRecord(run, 'running');
 
-    // Inspect first: the step count comes from the preset and the text's size.
-    if (run.cancelled) return cancelledDone(0, 'Cancelled before training started.');
-    run.inspecting = true;
-    run.job = this.options.runner({ job: 'inspect', modelDir: base.path, files: request.files, plan: planOf(preset), ...this.backend() }, () => undefined);
-    const inspected = await run.job.outcome;
-    run.job = null;
-    run.inspecting = false;
-    if (run.cancelled) return cancelledDone(0, 'Cancelled before training started.');
-    if (inspected.type !== 'report') throw this.failure(inspected, null);
-    const report = inspected.report;
-    emit({ type: 'started', runId: run.id, runDir, steps: report.steps, preset: request.preset, baseModelId: base.id });
-    emit({ type: 'dataset', documents: report.documents, words: report.words, tokens: report.tokens, steps: report.steps, estimatedSeconds: report.estimatedSeconds });
+    let steps = run.record.steps;
+    let dataset = run.record.dataset;
+    if (!spec.resumeFrom || steps === null || dataset === null) {
+      // Inspect first: the step count comes from the preset and the text's size.
+      if (run.cancelled) return cancelledDone(0, 'Cancelled before training started.');
+      run.inspecting = true;
+      run.job = this.options.runner({ job: 'inspect', modelDir: base.path, files: spec.files, plan: planOf(preset), ...this.backend() }, () => undefined);
+      const inspected = await run.job.outcome;
+      run.job = null;
+      run.inspecting = false;
+      if (run.cancelled) return cancelledDone(0, 'Cancelled before training started.');
+      if (inspected.type !== 'report') throw this.failure(inspected, null);
+      const r = inspected.report;
+      steps = r.steps;
+      dataset = { documents: r.documents, words: r.words, tokens: r.tokens, estimatedSeconds: r.estimatedSeconds };
+      await this.saveRecord(run, 'running', { steps, dataset });
+    }
+    emit({ type: 'started', runId: run.id, runDir, steps, preset: spec.preset, baseModelId: base.id });
+    emit({ type: 'dataset', ...dataset, steps });
 
     const options: TrainOptions = {
-      modelDir: base.path, dataFiles: request.files, outDir: runDir, steps: report.steps, lr: preset.lr, block: preset.block, batch: preset.batch, accum: preset.accum,
+      modelDir: base.path, dataFiles: spec.files, outDir: runDir, steps, lr: preset.lr, block: preset.block, batch: preset.batch, accum: preset.accum,
       freezeEmbeddings: preset.freezeEmbeddings, ...(preset.trainLast !== null ? { trainLast: preset.trainLast } : {}),
       valEvery: preset.valEvery, sampleEvery: preset.sampleEvery, checkpointEvery: preset.valEvery, sampleTokens: preset.sampleTokens,
+      ...(spec.resumeFrom ? { resume: true } : {}),
     };
-    const evals: { step: number; valLoss: number }[] = [];
+    // A resumed run's earlier evaluations (its perplexity before training among them) are in metrics.jsonl.
+    const evals: { step: number; valLoss: number }[] = spec.resumeFrom ? await recordedEvals(runDir, spec.resumeFrom.step) : [];
     run.job = this.options.runner({ job: 'train', options, ...this.backend() }, (e) => {
       if (e.type === 'eval') evals.push(e);
       const mapped = toTrainingEvent(e);
@@ -259,12 +343,14 @@ export class TrainingService {
     const perplexityAfter = folder === result.bestCheckpoint && bestAfter ? Math.exp(bestAfter.valLoss) : null;
     const model = await this.options.models.addFinetune({
       path: folder,
-      name: request.name ?? defaultName(base.name, request.files),
+      name: run.record.name,
       baseModel: base.id,
-      files: request.files,
+      files: spec.files,
       steps: result.steps,
       validationPerplexity: perplexityAfter,
     });
+    // Losing the link only loses "Samples by step" for this model, not the model.
+    await linkModelToRun(this.options.dataDir, model.id, run.id).catch((err: unknown) => this.options.log?.(`training: could not link ${model.id} to ${run.id}: ${String(err)}`));
     return { type: 'done', runId: run.id, reason: result.reason, steps: result.steps, message: `${result.reason === 'early-stopped' ? 'Stopped early (validation loss stopped improving)' : 'Finished'} after ${result.steps} steps.`, model, perplexityBefore, perplexityAfter };
   }
 
@@ -298,38 +384,6 @@ function defaultName(baseName: string, files: readonly string[]): string {
   return `${baseName} · ${first}${more}`.slice(0, 200);
 }
 
-/** The trainer's events as the window sees them (memory plans and the trainer's dataset event stay in metrics.jsonl). */
-export function toTrainingEvent(e: TrainEvent): TrainingEvent | null {
-  switch (e.type) {
-    case 'step':
-      return { type: 'step', step: e.step, totalSteps: e.totalSteps, epoch: e.epoch, loss: e.loss, lr: e.lr, tokensPerSec: e.tokensPerSec, elapsedMs: e.elapsedMs, etaMs: e.etaMs };
-    case 'eval':
-      return { type: 'eval', step: e.step, valLoss: e.valLoss, valPerplexity: e.valPerplexity, best: e.best };
-    case 'sample':
-      return { type: 'sample', step: e.step, text: e.text, copyRate: e.copyRate };
-    case 'checkpoint':
-      return { type: 'checkpoint', step: e.step };
-    case 'warning':
-      return { type: 'warning', code: e.code, message: e.message };
-    case 'paused':
-    case 'resumed':
-      return { type: e.type, step: e.step };
-    default:
-      return null;
-  }
-}
-
-/**
- * TEST ONLY: with INKWELL_TEST_HOOKS=1, INKWELL_TRAIN_OVERRIDES (JSON of TrainOverrides)
- * makes every run tiny, so an end-to-end spec can finish a fine-tune in seconds.
- */
-export function testTrainOverrides(env: NodeJS.ProcessEnv = process.env): TrainOverridesValue | undefined {
-  const raw = env.INKWELL_TRAIN_OVERRIDES;
-  if (env.INKWELL_TEST_HOOKS !== '1' || !raw) return undefined;
-  const parsed = TrainOverrides.safeParse(JSON.parse(raw));
-  if (!parsed.success) throw new Error(`INKWELL_TRAIN_OVERRIDES is not a set of training overrides: ${parsed.error.message}`);
-  return parsed.data;
-}
 
 /** The built training worker sits beside the engine worker (scripts/build.mjs). */
 export function trainWorkerPathBeside(engineWorkerPath: string): string {

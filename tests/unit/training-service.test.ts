@@ -67,6 +67,8 @@ else {
   return file;
 }
 
+/** Worker start-up under a loaded machine can take seconds. */
+const WAIT = { timeout: 10_000 };
 const request = (files: string[], overrides = {}) => ({ files, baseModelId: 'builtin', preset: 'quick' as const, overrides });
 
 describe('presets', () => {
@@ -113,15 +115,15 @@ describe('control and failures (fake worker)', () => {
     const svc = new TrainingService({ dataDir: tmp, runner: workerJobRunner(await fakeWorker('hang')), models, stepIntervalMs: 0 });
     const events: TrainingEvent[] = [];
     const first = svc.start(request(['/a.txt']), (e) => events.push(e), new AbortController().signal);
-    await vi.waitFor(() => expect(events.some((e) => e.type === 'step')).toBe(true));
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'step')).toBe(true), WAIT);
     const runId = (events.find((e) => e.type === 'started') as Extract<TrainingEvent, { type: 'started' }>).runId;
     expect(runId).toMatch(/^run-/);
     expect(await svc.start(request(['/a.txt']), () => undefined, new AbortController().signal)).toMatchObject({ ok: false, error: { code: 'conflict' } });
     expect(() => svc.pause('run-nope')).toThrow(/no training run/);
     svc.pause(runId);
-    await vi.waitFor(() => expect(events.some((e) => e.type === 'paused')).toBe(true));
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'paused')).toBe(true), WAIT);
     svc.resume(runId);
-    await vi.waitFor(() => expect(events.some((e) => e.type === 'resumed')).toBe(true));
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'resumed')).toBe(true), WAIT);
     svc.cancel(runId);
     const r = await first;
     expect(r).toMatchObject({ ok: true, value: { type: 'done', reason: 'cancelled', model: null, message: expect.stringContaining('checkpoint is kept') } });
@@ -129,14 +131,35 @@ describe('control and failures (fake worker)', () => {
     expect(svc.running).toBeNull();
   });
 
-  test('aborting the stream cancels the run', async () => {
+  test('aborting the stream only detaches (a reloaded window); current() finds the run and watch() replays then streams to the end', async () => {
     const svc = new TrainingService({ dataDir: tmp, runner: workerJobRunner(await fakeWorker('hang')), models: fakeModels(), stepIntervalMs: 0 });
+    expect(svc.currentRun()).toBeNull();
     const ac = new AbortController();
     const events: TrainingEvent[] = [];
     const p = svc.start(request(['/a.txt']), (e) => events.push(e), ac.signal);
-    await vi.waitFor(() => expect(events.some((e) => e.type === 'step')).toBe(true));
+    expect(svc.currentRun()).toMatchObject({ phase: 'preparing', step: 0, baseModelId: 'builtin', preset: 'quick', files: ['/a.txt'] });
+    await vi.waitFor(() => expect(events.some((e) => e.type === 'step')).toBe(true), { timeout: 10_000 });
     ac.abort();
-    expect(await p).toMatchObject({ ok: true, value: { reason: 'cancelled' } });
+    expect(await p).toMatchObject({ ok: false, error: { code: 'aborted', message: expect.stringContaining('goes on') } });
+    const seen = events.length;
+    const current = svc.currentRun()!;
+    expect(current).toMatchObject({ runId: svc.running, phase: 'training', step: 1, totalSteps: 5 });
+    svc.pause(current.runId);
+    await vi.waitFor(() => expect(svc.currentRun()?.phase).toBe('paused'), { timeout: 10_000 });
+    expect(events.length).toBe(seen); // the detached listener gets nothing more
+
+    const replay: TrainingEvent[] = [];
+    const watching = svc.watch(current.runId, (e) => replay.push(e), new AbortController().signal);
+    expect(replay.map((e) => e.type)).toEqual(['started', 'dataset', 'step', 'paused']);
+    expect(() => svc.watch('run-other', () => undefined, new AbortController().signal)).toThrow(/no training run/);
+    svc.cancel(current.runId);
+    expect(await watching).toMatchObject({ ok: true, value: { type: 'done', reason: 'cancelled' } });
+    expect(replay.at(-1)).toMatchObject({ type: 'done' });
+    expect(svc.currentRun()).toBeNull();
+    // Just after the end, a watcher still gets the whole run and its result.
+    const late: TrainingEvent[] = [];
+    expect(await svc.watch(current.runId, (e) => late.push(e), new AbortController().signal)).toMatchObject({ ok: true, value: { type: 'done' } });
+    expect(late).toEqual(replay);
   });
 
   test('a cancel while the files are being read stops that worker at once', { timeout: 10_000 }, async () => {
@@ -210,6 +233,12 @@ describe('a real fine-tune of the tiny model in the training worker', () => {
     const started = events[0] as Extract<TrainingEvent, { type: 'started' }>;
     expect(started.runDir).toBe(path.join(dataDir, 'runs', started.runId));
     expect(existsSync(path.join(started.runDir, 'metrics.jsonl'))).toBe(true);
+    // Samples by step, read back from the run's real metrics.jsonl through the model id.
+    const samples = await svc.samples(done.model!.id);
+    expect(samples.map((x) => x.step)).toEqual([4]);
+    expect(samples[0]).toMatchObject({ text: expect.any(String), valLoss: expect.any(Number) });
+    expect(samples[0].copyRate).toBeGreaterThanOrEqual(0);
+    expect(await svc.samples(base.id)).toEqual([]);
   }, 120_000);
 
   test('pause holds the run between steps; cancel keeps the last checkpoint and registers nothing', async () => {

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import type { ModelInfo, TrainingEvent } from '../../../common/contract';
-import { chartSeries, defaultBase, failRun, formatDuration, IDLE, parsePaths, pathsFromUriList, PREPARING, progressOf, reduceRun } from '../../../renderer/train-state';
+import { translator } from '../../../renderer/i18n';
+import { trainMessages } from '../../../renderer/i18n/messages/train';
+import { chartSeries, defaultBase, failRun, formatDuration, IDLE, parsePaths, pathsFromUriList, PREPARING, progressOf, reattachedRun, reduceRun } from '../../../renderer/train-state';
 
 const step = (n: number, loss: number): TrainingEvent => ({ type: 'step', step: n, totalSteps: 4, epoch: 0, loss, lr: 1e-4, tokensPerSec: 50, elapsedMs: n * 100, etaMs: (4 - n) * 100 });
 
@@ -70,6 +72,21 @@ test.each([
   [125 * 60_000, '2 h 05 min'],
 ])('formatDuration(%s) = %s', (ms, text) => {
   expect(formatDuration(ms)).toBe(text);
+});
+
+test('formatDuration speaks the interface language through the train messages', () => {
+  const zh = translator(trainMessages, 'zh-CN');
+  expect([300, 4_000, 30 * 60_000, 125 * 60_000].map((ms) => formatDuration(ms, zh))).toEqual(['不到一秒', '4 秒', '30 分钟', '2 小时 05 分钟']);
+  expect(formatDuration(4_000, translator(trainMessages, 'en'))).toBe('4 s');
+});
+
+test('a reattached run waits for its replay, which rebuilds the chart from the start', () => {
+  let s = reattachedRun('run-1');
+  expect(s).toMatchObject({ phase: 'preparing', runId: 'run-1', loss: [] });
+  s = reduceRun(s, { type: 'started', runId: 'run-1', runDir: '/r', steps: 8, preset: 'quick', baseModelId: 'b' });
+  s = reduceRun(s, { type: 'step', step: 2, totalSteps: 8, epoch: 0, loss: 3, lr: 1, tokensPerSec: 5, elapsedMs: 1, etaMs: 1 });
+  s = reduceRun(s, { type: 'paused', step: 2 });
+  expect(s).toMatchObject({ phase: 'paused', step: 2, totalSteps: 8, loss: [{ step: 2, value: 3 }] });
 });
 
 test('defaultBase prefers the active model', () => {
