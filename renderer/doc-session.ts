@@ -8,7 +8,7 @@
  * the order they were made. Otherwise a journal write that overtakes the save
  * that clears it would leave a stale journal and a false "recovered" notice.
  */
-import type { DocumentMeta, InkwellApi } from '../common/contract';
+import type { DocumentMeta, InkwellApi, ProvenanceSpan } from '../common/contract';
 import { titleFromMarkdown } from './doc-text';
 
 export type SaveState =
@@ -37,6 +37,8 @@ export interface DocumentSessionOptions {
   id: string;
   /** The editor's content when the session starts. */
   content: string;
+  /** The machine-written spans of `content` (common/provenance.ts); absent: none. */
+  provenance?: readonly ProvenanceSpan[];
   /** True when `content` is not what is on disk (recovered from the journal). */
   dirty?: boolean;
   autosaveDelayMs: number;
@@ -48,8 +50,10 @@ export interface DocumentSessionOptions {
 export class DocumentSession {
   readonly id: string;
   private content: string;
-  /** What the disk holds, as far as this session knows; null: unknown, so always dirty. */
+  private provenance: readonly ProvenanceSpan[];
+  /** What the disk holds (content + spans key), as far as this session knows; null: unknown, so always dirty. */
   private savedContent: string | null;
+  private savedProvenanceKey: string;
   private state: SaveState;
   private autosaveTimer: ReturnType<typeof setTimeout> | null = null;
   private journalTimer: ReturnType<typeof setTimeout> | null = null;
@@ -62,7 +66,9 @@ export class DocumentSession {
   constructor(private readonly opts: DocumentSessionOptions) {
     this.id = opts.id;
     this.content = opts.content;
+    this.provenance = opts.provenance ?? [];
     this.savedContent = opts.dirty === true ? null : opts.content;
+    this.savedProvenanceKey = spansKey(this.provenance);
     this.autosaveDelayMs = opts.autosaveDelayMs;
     this.journalDelayMs = opts.journalDelayMs ?? JOURNAL_DELAY_MS;
     this.state = opts.dirty === true ? { kind: 'unsaved' } : { kind: 'saved' };
@@ -77,18 +83,26 @@ export class DocumentSession {
     return this.content;
   }
 
+  getProvenance(): readonly ProvenanceSpan[] {
+    return this.provenance;
+  }
+
+  /** Unsaved when the text or its machine-written marks differ from what was last saved. */
   isDirty(): boolean {
-    return this.content !== this.savedContent;
+    return this.content !== this.savedContent || spansKey(this.provenance) !== this.savedProvenanceKey;
   }
 
   setAutosaveDelay(ms: number): void {
     this.autosaveDelayMs = ms;
   }
 
-  /** Called on every editor change with the document's Markdown. */
-  edit(content: string): void {
-    if (this.disposed || content === this.content) return; // selection-only updates change nothing
+  /** Called on every editor change with the document's Markdown and its machine-written spans. */
+  edit(content: string, provenance: readonly ProvenanceSpan[] = []): void {
+    if (this.disposed) return;
+    // Selection-only updates change nothing.
+    if (content === this.content && spansKey(provenance) === spansKey(this.provenance)) return;
     this.content = content;
+    this.provenance = provenance;
     if (!this.isDirty()) {
       this.clearTimers();
       if (this.inFlightSaves === 0) this.setState({ kind: 'saved' });
@@ -105,13 +119,15 @@ export class DocumentSession {
     return this.enqueue(async () => {
       if (!this.isDirty()) return true;
       const content = this.content;
+      const provenance = this.provenance;
       this.inFlightSaves++;
       this.setState({ kind: 'saving' });
       let failure: string | null = null;
       try {
-        const r = await this.opts.api.call('documents.save', { id: this.id, title: titleFromMarkdown(content), content });
+        const r = await this.opts.api.call('documents.save', { id: this.id, title: titleFromMarkdown(content), content, ...provenanceField(provenance) });
         if (r.ok) {
           this.savedContent = content;
+          this.savedProvenanceKey = spansKey(provenance);
           this.opts.onSaved?.(r.value);
         } else {
           failure = r.error.message;
@@ -147,7 +163,7 @@ export class DocumentSession {
   private journal(): Promise<void> {
     return this.enqueue(async () => {
       if (!this.isDirty() || this.inFlightSaves > 0) return;
-      const r = await this.opts.api.call('documents.journal', { id: this.id, content: this.content }).catch(
+      const r = await this.opts.api.call('documents.journal', { id: this.id, content: this.content, ...provenanceField(this.provenance) }).catch(
         (err: Error) => ({ ok: false as const, error: { code: 'internal' as const, message: err.message } }),
       );
       // A failed journal is not worth alarming the writer over: the save that follows reports real trouble.
@@ -164,10 +180,13 @@ export class DocumentSession {
   private armJournal(): void {
     if (this.disposed) return;
     if (this.journalTimer !== null) clearTimeout(this.journalTimer);
+    // A journal write sends the whole document (JSON-encoded on this thread): on a 1 MB document that
+    // is tens of ms, so large documents wait for a longer pause (1 ms per 500 characters, up to 5 s more).
+    const extraMs = Math.min(5_000, Math.floor(this.content.length / 500));
     this.journalTimer = setTimeout(() => {
       this.journalTimer = null;
       void this.journal();
-    }, this.journalDelayMs);
+    }, this.journalDelayMs + extraMs);
   }
 
   private armAutosave(): void {
@@ -190,4 +209,14 @@ export class DocumentSession {
     this.state = s;
     this.opts.onState?.(s);
   }
+}
+
+/** A cheap identity of a span list (offsets only: the text follows from the content). */
+function spansKey(spans: readonly ProvenanceSpan[]): string {
+  return spans.map((s) => `${s.start}-${s.end}`).join(',');
+}
+
+/** The request field: omitted when there are no marks, so requests stay as they were for unmarked documents. */
+function provenanceField(spans: readonly ProvenanceSpan[]): { provenance?: ProvenanceSpan[] } {
+  return spans.length === 0 ? {} : { provenance: [...spans] };
 }

@@ -2,8 +2,11 @@
  * Documents are Markdown files in the documents folder: `<id>.md`, where the id
  * is a lower-case slug (the contract's DocumentId, so no id can name a path
  * outside the folder). Saves are atomic; deletes move the file to
- * <dataDir>/Trash and never unlink; unsaved changes go to the journal and win
- * over the file on open when they are newer (a crash recovery).
+ * <dataDir>/Trash and never unlink (restore brings them back by their trash
+ * stamp); unsaved changes go to the journal and win over the file on open when
+ * they are newer (a crash recovery). Beside each document, in `.inkwell/`: its
+ * settings, the ranges the model wrote (provenance-store.ts) and a title the
+ * writer chose (document-titles.ts); the Markdown itself stays clean.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -12,25 +15,29 @@ import {
   DocumentId,
   DocumentSettingsSchema,
   MAX_DOCUMENT_CHARS,
-  MAX_TITLE_CHARS,
   type DocumentContent,
   type DocumentMeta,
   type DocumentSettings,
+  type ExportedFile,
+  type ProvenanceSpan,
 } from '../../common/contract';
 import { sweepTempFiles, writeFileAtomic } from './atomic-write';
+import { exportDocument, type ExportFormat } from './document-export';
+import { countWords, slugify, titleOf } from './document-text';
+import { readTitle, writeTitle } from './document-titles';
 import type { JournalService } from './journal';
+import { moveProvenance, readProvenance, writeProvenance } from './provenance-store';
 import { ServiceError, errnoCode, ioError } from './service-error';
+
+export { countWords, slugify, titleOf } from './document-text';
 
 const EXT = '.md';
 /** Per-document settings (memory, author's note, generation) live beside the documents in this hidden folder. */
 export const SETTINGS_DIR = '.inkwell';
 /** A settings file is a few kilobytes; anything far bigger is not ours. */
 const MAX_SETTINGS_BYTES = 256 * 1024;
-const SLUG_MAX = 60;
 /** UTF-8 needs at most 4 bytes a UTF-16 unit pair; a bigger file is refused before it is read. */
 const MAX_DOCUMENT_BYTES = MAX_DOCUMENT_CHARS * 3;
-/** Names Windows refuses as files, whatever the extension. */
-const WINDOWS_RESERVED = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])$/;
 
 export interface DocumentsOptions {
   dataDir: string;
@@ -43,53 +50,8 @@ export interface SaveRequest {
   id?: string;
   title?: string;
   content: string;
-}
-
-/** Title: the first '# ' heading, else the first non-empty line, else the fallback. */
-export function titleOf(content: string, fallback = 'Untitled'): string {
-  const head = content.slice(0, 100_000).replace(/^\uFEFF/, '');
-  const heading = /^#[ \t]+(.+)$/m.exec(head);
-  const line = heading?.[1] ?? head.split(/\r?\n/).find((l) => l.trim() !== '');
-  const title = (line ?? '').replace(/^#+\s*/, '').trim();
-  return (title || fallback).slice(0, MAX_TITLE_CHARS);
-}
-
-/** Words: runs of non-space characters holding a letter or digit, so Markdown marks ('#', '-', '>') are not words. */
-export function countWords(content: string): number {
-  let words = 0;
-  let inWord = false;
-  let counted = false;
-  for (let i = 0; i < content.length; i++) {
-    const c = content.charCodeAt(i);
-    const space = c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x3000 || c === 0x2028 || c === 0x2029;
-    if (space) {
-      inWord = false;
-      continue;
-    }
-    if (!inWord) counted = false;
-    inWord = true;
-    // ASCII letters and digits, or anything beyond ASCII (letters of other scripts, emoji).
-    const wordy = (c >= 48 && c <= 57) || ((c | 32) >= 97 && (c | 32) <= 122) || c >= 0x80;
-    if (wordy && !counted) {
-      words++;
-      counted = true;
-    }
-  }
-  return words;
-}
-
-/** A file-name-safe id from a title: ASCII letters and digits joined by dashes. */
-export function slugify(title: string): string {
-  const slug = title
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, SLUG_MAX)
-    .replace(/-+$/, '');
-  if (!slug) return 'untitled';
-  return WINDOWS_RESERVED.test(slug) ? `${slug}-doc` : slug;
+  /** Machine-written ranges of `content`; absent: none (the sidecar is removed). */
+  provenance?: ProvenanceSpan[];
 }
 
 function timestamp(): string {
@@ -174,7 +136,8 @@ export class DocumentsService {
           continue;
         }
         const content = await this.readDoc(id, st);
-        const meta = { id, title: titleOf(content), updatedAt: Math.floor(st.mtimeMs), words: countWords(content) };
+        const named = await readTitle(this.titleFileOf(id));
+        const meta: DocumentMeta = { id, title: named ?? titleOf(content), updatedAt: Math.floor(st.mtimeMs), words: countWords(content), ...(named === null ? {} : { titled: true }) };
         this.metaCache.set(id, { mtimeMs: st.mtimeMs, size: st.size, meta });
         metas.push(meta);
       } catch {
@@ -189,13 +152,17 @@ export class DocumentsService {
     const journal = await this.options.journal.read(id);
     // Equal mtimes count as newer: file times tick every few ms, and save() clears the journal,
     // so a journal as new as the file was written after that save (an edit right after saving).
+    const named = await readTitle(this.titleFileOf(id));
+    const titled = named === null ? {} : { title: named, titled: true };
     if (journal && (!st || journal.updatedAt >= st.mtimeMs)) {
       const content = journal.content;
-      return { id, title: titleOf(content), updatedAt: Math.floor(journal.updatedAt), words: countWords(content), content, recovered: true };
+      const marks = provenanceFields(await readProvenance(this.journalProvenanceOf(id), content));
+      return { id, title: titleOf(content), updatedAt: Math.floor(journal.updatedAt), words: countWords(content), content, recovered: true, ...titled, ...marks };
     }
     if (!st) throw new ServiceError('not_found', `no document "${id}" in ${this.dir}`);
     const content = await this.readDoc(id, st);
-    return { id, title: titleOf(content), updatedAt: Math.floor(st.mtimeMs), words: countWords(content), content, recovered: false };
+    const marks = provenanceFields(await readProvenance(this.provenanceFileOf(id), content));
+    return { id, title: titleOf(content), updatedAt: Math.floor(st.mtimeMs), words: countWords(content), content, recovered: false, ...titled, ...marks };
   }
 
   /** Writes the document atomically (creating it when `id` is absent) and clears its journal. */
@@ -210,9 +177,19 @@ export class DocumentsService {
         } catch (err) {
           throw ioError(`could not save "${id}"; the previous version is intact`, err);
         }
+        // After the document: a crash in between leaves old spans for new text, which open() re-anchors.
+        await writeProvenance(this.provenanceFileOf(id), request.content, request.provenance);
         await this.options.journal.clear(id);
+        await fsp.rm(this.journalProvenanceOf(id), { force: true }).catch(() => undefined);
         const st = await fsp.stat(this.fileOf(id));
-        const meta = { id, title: titleOf(request.content, request.title?.trim() || 'Untitled'), updatedAt: Math.floor(st.mtimeMs), words: countWords(request.content) };
+        const named = await readTitle(this.titleFileOf(id));
+        const meta: DocumentMeta = {
+          id,
+          title: named ?? titleOf(request.content, request.title?.trim() || 'Untitled'),
+          updatedAt: Math.floor(st.mtimeMs),
+          words: countWords(request.content),
+          ...(named === null ? {} : { titled: true }),
+        };
         this.metaCache.set(id, { mtimeMs: st.mtimeMs, size: st.size, meta });
         return meta;
       });
@@ -221,9 +198,44 @@ export class DocumentsService {
     }
   }
 
-  async journal(id: string, content: string): Promise<{ ok: true }> {
-    await this.serial(id, () => this.options.journal.write(id, content));
+  async journal(id: string, content: string, provenance?: ProvenanceSpan[]): Promise<{ ok: true }> {
+    await this.serial(id, async () => {
+      await this.options.journal.write(id, content);
+      await writeProvenance(this.journalProvenanceOf(id), content, provenance);
+    });
     return { ok: true };
+  }
+
+  /** Sidecar paths: machine-written spans and the writer's own title, beside the document (or its journal entry). */
+  provenanceFileOf(id: string): string {
+    return path.join(path.dirname(this.fileOf(id)), SETTINGS_DIR, `${id}.provenance.json`);
+  }
+
+  private journalProvenanceOf(id: string): string {
+    this.fileOf(id); // validates the id
+    return path.join(this.options.journal.dir, `${id}.provenance.json`);
+  }
+
+  private titleFileOf(id: string): string {
+    return path.join(path.dirname(this.fileOf(id)), SETTINGS_DIR, `${id}.title.json`);
+  }
+
+  /** Gives the document a title of its own (an empty one: follow the first line again). */
+  async rename(id: string, title: string): Promise<DocumentMeta> {
+    return this.serial(id, async () => {
+      const st = await this.statDoc(id);
+      if (st === null) throw new ServiceError('not_found', `no document "${id}" in ${this.dir}`);
+      const named = await writeTitle(this.titleFileOf(id), title);
+      const content = await this.readDoc(id, st);
+      this.metaCache.delete(id);
+      return { id, title: named ?? titleOf(content), updatedAt: Math.floor(st.mtimeMs), words: countWords(content), ...(named === null ? {} : { titled: true }) };
+    });
+  }
+
+  /** The document (journal included, as open() sees it) as a file to download. */
+  async export(id: string, format: ExportFormat, withProvenance: boolean): Promise<ExportedFile> {
+    const doc = await this.open(id);
+    return exportDocument({ title: doc.title, content: doc.content, provenance: doc.provenance }, format, withProvenance);
   }
 
   private settingsFileOf(id: string): string {
@@ -270,7 +282,7 @@ export class DocumentsService {
   }
 
   /** Moves the document (and any journal entry) to <dataDir>/Trash; nothing is unlinked. */
-  async delete(id: string): Promise<{ ok: true }> {
+  async delete(id: string): Promise<{ ok: true; stamp: string }> {
     return this.serial(id, async () => {
       const trash = path.join(this.options.dataDir, 'Trash');
       const stamp = timestamp();
@@ -281,16 +293,53 @@ export class DocumentsService {
         throw ioError(`cannot create the trash folder ${trash}`, err);
       }
       const movedJournal = await this.options.journal.moveTo(id, path.join(trash, `${id}-${stamp}.journal${EXT}`));
+      await moveProvenance(this.journalProvenanceOf(id), path.join(trash, `${id}-${stamp}.journal.provenance.json`));
       if (!st) {
-        if (movedJournal) return { ok: true };
+        if (movedJournal) return { ok: true, stamp };
         throw new ServiceError('not_found', `no document "${id}" in ${this.dir}`);
       }
       await this.moveToTrash(this.fileOf(id), path.join(trash, `${id}-${stamp}${EXT}`));
       this.metaCache.delete(id);
       // Its memory and settings go with it (a later document with the same id must not inherit them).
       await this.moveToTrash(this.settingsFileOf(id), path.join(trash, `${id}-${stamp}.settings.json`)).catch(() => undefined);
-      return { ok: true };
+      await moveProvenance(this.provenanceFileOf(id), path.join(trash, `${id}-${stamp}.provenance.json`)).catch(() => undefined);
+      await moveProvenance(this.titleFileOf(id), path.join(trash, `${id}-${stamp}.title.json`)).catch(() => undefined);
+      return { ok: true, stamp };
     });
+  }
+
+  /**
+   * Brings a deleted document back from the trash with its sidecars and journal entry:
+   * under its old id when that is still free, else under a fresh one (nothing is overwritten).
+   */
+  async restore(id: string, stamp: string): Promise<DocumentMeta> {
+    const trash = path.join(this.options.dataDir, 'Trash');
+    const base = path.join(trash, `${id}-${stamp}`);
+    const hasDoc = await fsp.lstat(`${base}${EXT}`).then((s) => s.isFile(), () => false);
+    const hasJournal = await fsp.lstat(`${base}.journal${EXT}`).then((s) => s.isFile(), () => false);
+    if (!hasDoc && !hasJournal) throw new ServiceError('not_found', `nothing in the trash for "${id}" deleted at ${stamp}`);
+    const free = (await this.statDoc(id)) === null && (await this.options.journal.read(id)) === null && !this.reserved.has(id);
+    const target = free ? id : await this.newId(id);
+    if (free) this.reserved.add(target);
+    try {
+      return await this.serial(target, async () => {
+        await this.ensureDir();
+        if (hasDoc) await this.moveToTrash(`${base}${EXT}`, this.fileOf(target));
+        if (hasJournal) {
+          await fsp.mkdir(this.options.journal.dir, { recursive: true });
+          await this.moveToTrash(`${base}.journal${EXT}`, path.join(this.options.journal.dir, `${target}${EXT}`));
+          await moveProvenance(`${base}.journal.provenance.json`, this.journalProvenanceOf(target));
+        }
+        await fsp.mkdir(path.join(this.dir, SETTINGS_DIR), { recursive: true });
+        await moveProvenance(`${base}.settings.json`, this.settingsFileOf(target));
+        await moveProvenance(`${base}.provenance.json`, this.provenanceFileOf(target));
+        await moveProvenance(`${base}.title.json`, this.titleFileOf(target));
+        const doc = await this.open(target);
+        return { id: doc.id, title: doc.title, updatedAt: doc.updatedAt, words: doc.words, ...(doc.titled === true ? { titled: true } : {}) };
+      });
+    } finally {
+      this.reserved.delete(target);
+    }
   }
 
   private async moveToTrash(from: string, to: string): Promise<void> {
@@ -331,4 +380,12 @@ export class DocumentsService {
     }
     throw new ServiceError('conflict', `no free document id for "${base}"`);
   }
+}
+
+/** The open() fields for loaded spans: omitted when there are none and nothing was dropped. */
+function provenanceFields(loaded: { spans: ProvenanceSpan[]; dropped: number }): Pick<DocumentContent, 'provenance' | 'provenanceDropped'> {
+  return {
+    ...(loaded.spans.length > 0 ? { provenance: loaded.spans } : {}),
+    ...(loaded.dropped > 0 ? { provenanceDropped: loaded.dropped } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 /**
  * The writing surface: a Lexical rich-text editor that loads and emits
- * Markdown. It is keyed by document id by its parent, so switching documents
+ * Markdown (and the ranges of it the model wrote, see ./provenance.ts). It is keyed by document id by its parent, so switching documents
  * mounts a fresh editor (and a fresh undo history) instead of mutating one.
  */
 import { LexicalComposer, type InitialConfigType } from '@lexical/react/LexicalComposer';
@@ -16,7 +16,10 @@ import { RichTextPlugin } from '@lexical/react/LexicalRichTextPlugin';
 import type { EditorState, LexicalEditor } from 'lexical';
 import { useMemo, type RefObject } from 'react';
 import { GhostTextPlugin, type GhostTextPluginProps } from './GhostTextPlugin';
-import { $setMarkdown, EDITOR_NODES, MARKDOWN_TRANSFORMERS } from './markdown';
+import type { ProvenanceSpan } from '../../common/contract';
+import { EDITOR_NODES, MARKDOWN_TRANSFORMERS } from './markdown';
+import { $setMarkdownWithProvenance } from './provenance';
+import { ProvenancePlugin } from './ProvenancePlugin';
 import { THEME } from './theme';
 
 export interface EditorProps {
@@ -30,6 +33,10 @@ export interface EditorProps {
   editorRef: RefObject<LexicalEditor | null>;
   /** Inline suggestions; absent: none. */
   ghost?: GhostTextPluginProps;
+  /** Machine-written ranges of initialMarkdown, read once at mount like it. */
+  initialProvenance?: readonly ProvenanceSpan[];
+  /** Underline machine-written text (the marks are kept either way). */
+  showProvenance?: boolean;
 }
 
 /** Links in documents are text, not navigation: only plain web and mail links are kept clickable-safe. */
@@ -37,13 +44,13 @@ function validateUrl(url: string): boolean {
   return /^(https?:|mailto:)/i.test(url);
 }
 
-export function Editor({ initialMarkdown, onContentChange, editorRef, ghost }: EditorProps) {
+export function Editor({ initialMarkdown, onContentChange, editorRef, ghost, initialProvenance, showProvenance = true }: EditorProps) {
   const initialConfig = useMemo<InitialConfigType>(
     () => ({
       namespace: 'inkwell',
       nodes: EDITOR_NODES,
       theme: THEME,
-      editorState: () => $setMarkdown(initialMarkdown),
+      editorState: () => $setMarkdownWithProvenance(initialMarkdown, initialProvenance ?? []),
       onError: (error: Error) => {
         // Lexical reports broken invariants here; they are bugs, keep them loud.
         console.error('editor:', error);
@@ -55,7 +62,7 @@ export function Editor({ initialMarkdown, onContentChange, editorRef, ghost }: E
 
   return (
     <LexicalComposer initialConfig={initialConfig}>
-      <div className="editor-shell">
+      <div className={showProvenance ? 'editor-shell show-provenance' : 'editor-shell'}>
         <RichTextPlugin
           contentEditable={
             <ContentEditable
@@ -76,6 +83,7 @@ export function Editor({ initialMarkdown, onContentChange, editorRef, ghost }: E
       <MarkdownShortcutPlugin transformers={MARKDOWN_TRANSFORMERS} />
       <OnChangePlugin ignoreSelectionChange onChange={onContentChange} />
       <EditorRefPlugin editorRef={editorRef} />
+      <ProvenancePlugin />
       {ghost !== undefined && <GhostTextPlugin {...ghost} />}
     </LexicalComposer>
   );

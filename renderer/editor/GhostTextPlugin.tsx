@@ -30,6 +30,7 @@ import {
 import { useEffect, useRef, useState } from 'react';
 import type { GenerateEvent, StreamHandle } from '../../common/contract';
 import { $textBeforeCaret } from './markdown';
+import { $insertAiText } from './provenance';
 import { announcement, appendToken, consume, contextWindow, cycle, finish, newGhost, nextWord, remaining, type Ghost } from '../ghost-text';
 
 /** Drops the ghost and cancels its request (dispatched by the app when Continue starts). */
@@ -154,16 +155,13 @@ export function GhostTextPlugin({ enabled, delayMs, request }: GhostTextPluginPr
       paint();
     };
 
-    /** Inserts text at the caret as its own undo step; the update listener then consumes it like typing. */
+    /**
+     * Inserts text at the caret as its own undo step, marked as machine-written (./provenance.ts);
+     * the update listener then consumes it like typing.
+     */
     const accept = (text: string): boolean => {
       if (text === '') return false;
-      editor.update(
-        () => {
-          const selection = $getSelection();
-          if ($isRangeSelection(selection)) selection.insertText(text);
-        },
-        { tag: HISTORY_PUSH_TAG, discrete: true },
-      );
+      editor.update(() => void $insertAiText(text), { tag: HISTORY_PUSH_TAG, discrete: true });
       return true;
     };
 

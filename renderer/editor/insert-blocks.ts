@@ -6,7 +6,6 @@
 import { $createHeadingNode } from '@lexical/rich-text';
 import {
   $createParagraphNode,
-  $createTextNode,
   $getNodeByKey,
   $getRoot,
   $getSelection,
@@ -16,6 +15,7 @@ import {
   type LexicalEditor,
   type LexicalNode,
 } from 'lexical';
+import { $createAiTextNode } from './provenance';
 
 export interface Block {
   type: 'h1' | 'h2' | 'h3' | 'p';
@@ -24,7 +24,8 @@ export interface Block {
 
 function $blockNode(block: Block): ElementNode {
   const node = block.type === 'p' ? $createParagraphNode() : $createHeadingNode(block.type);
-  if (block.text !== '') node.append($createTextNode(block.text));
+  // The model wrote these blocks: their text is marked (./provenance.ts).
+  if (block.text !== '') node.append($createAiTextNode(block.text));
   return node;
 }
 

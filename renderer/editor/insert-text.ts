@@ -15,6 +15,7 @@ import {
   type LexicalEditor,
   type RangeSelection,
 } from 'lexical';
+import { $insertAiText } from './provenance';
 
 /** The current caret as a detached copy, to insert at later; null without a range selection. */
 export function $captureCaret(): RangeSelection | null {
@@ -22,7 +23,7 @@ export function $captureCaret(): RangeSelection | null {
   return $isRangeSelection(selection) ? selection.clone() : null;
 }
 
-/** Inserts plain text (newlines become line breaks) at the caret, the saved caret, or the end. */
+/** Inserts machine text (newlines become line breaks, marked as the model's) at the caret, the saved caret, or the end. */
 export function $insertAtCaret(text: string, saved: RangeSelection | null): void {
   let selection = $getSelection();
   if (!$isRangeSelection(selection) && saved !== null && $getNodeByKey(saved.anchor.key) !== null && $getNodeByKey(saved.focus.key) !== null) {
@@ -33,7 +34,8 @@ export function $insertAtCaret(text: string, saved: RangeSelection | null): void
     const last = $getRoot().getLastChild();
     selection = $isElementNode(last) ? last.selectEnd() : $getRoot().selectEnd();
   }
-  selection.insertRawText(text);
+  $setSelection(selection);
+  $insertAiText(text);
 }
 
 /** One update tagged HISTORY_PUSH_TAG: the insertion is exactly one undo step, never merged with typing. */

@@ -62,13 +62,20 @@ export class InkwellPage {
     await expect(this.documentEntry(title)).toHaveAttribute('aria-current', 'page');
   }
 
-  /** Asks to delete, then answers the confirmation with `answer`. */
-  async deleteDocument(title: string, answer: 'Delete' | 'Cancel' = 'Delete'): Promise<void> {
+  /** Deletes at once (the sidebar offers Undo in a toast instead of asking first). */
+  async deleteDocument(title: string): Promise<void> {
     await this.sidebar.getByRole('button', { name: `Delete ${title}` }).click();
-    const dialog = this.page.getByRole('alertdialog', { name: 'Delete document?' });
-    await expect(dialog).toContainText(title);
-    await dialog.getByRole('button', { name: answer }).click();
-    await expect(dialog).toBeHidden();
+    await expect(this.undoToast).toContainText(`Deleted “${title}”`);
+  }
+
+  /** The "Deleted 'X' — Undo" toast of the last delete. */
+  get undoToast(): Locator {
+    return this.sidebar.locator('.toast');
+  }
+
+  /** Machine-written text in the editor (marked whether or not the underline is shown). */
+  get machineText(): Locator {
+    return this.editor.locator('.ai-text');
   }
 
   /** Types, pauses, and waits until a finished suggestion is shown; returns its text. */

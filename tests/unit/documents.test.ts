@@ -166,7 +166,7 @@ describe('delete', () => {
   test('moves the file and its journal to the trash, never unlinks', async () => {
     await docs.save({ id: 'gone', content: '# Gone' });
     await docs.journal('gone', 'edits');
-    await expect(docs.delete('gone')).resolves.toEqual({ ok: true });
+    await expect(docs.delete('gone')).resolves.toMatchObject({ ok: true, stamp: expect.any(String) });
     const trash = (await fsp.readdir(path.join(dataDir, 'Trash'))).sort();
     expect(trash).toHaveLength(2);
     expect(trash.some((n) => /^gone-.*\.journal\.md$/.test(n))).toBe(true);

@@ -180,3 +180,33 @@ describe('DocumentSession', () => {
     expect(saveStateLabel(session.getState())).toBe('Save failed: socket gone');
   });
 });
+
+describe('DocumentSession and provenance', () => {
+  const spans = [{ start: 2, end: 5, text: 'cde' }];
+
+  test('a change of marks alone is unsaved; journal and save carry the spans; Saved once stored', async () => {
+    const { session, sent, label } = start({ content: 'abcdef' });
+    session.edit('abcdef', spans);
+    expect(label()).toBe('Unsaved');
+    await vi.advanceTimersByTimeAsync(300);
+    expect(sent[0]).toMatchObject({ channel: 'documents.journal', request: { content: 'abcdef', provenance: spans } });
+    sent[0].resolve({ ok: true, value: { ok: true } });
+    await vi.advanceTimersByTimeAsync(1700);
+    expect(sent[1]).toMatchObject({ channel: 'documents.save', request: { content: 'abcdef', provenance: spans } });
+    sent[1].resolve({ ok: true, value: meta('abcdef') });
+    await flush();
+    expect(label()).toBe('Saved');
+    session.edit('abcdef', [{ start: 2, end: 5, text: 'cde' }]); // the same marks, a new array
+    expect(label()).toBe('Saved');
+  });
+
+  test('opened with marks, the same marks are not a change; removing them is', () => {
+    const { api } = fakeApi();
+    const session = new DocumentSession({ api, id: 'doc', content: 'abcdef', provenance: spans, autosaveDelayMs: 2000 });
+    session.edit('abcdef', spans);
+    expect(session.isDirty()).toBe(false);
+    session.edit('abcdef', []);
+    expect(session.isDirty()).toBe(true);
+    session.dispose();
+  });
+});
