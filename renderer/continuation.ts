@@ -4,6 +4,12 @@
  * panel's behaviour is unit-tested without React or a server.
  */
 import type { ApiError, EventOf, GenerateEvent, Result, StreamChannel } from '../common/contract';
+import { localized, type KeysOf, type Translate } from './i18n';
+import { continueMessages } from './i18n/messages/continue';
+
+type ContinueKey = KeysOf<typeof continueMessages>;
+/** Made outside React (in the reducer), so in the language active when the error arrived. */
+const text = localized(continueMessages);
 
 export type Continuation =
   | { status: 'idle' }
@@ -54,33 +60,33 @@ export function applyResult(state: Continuation, result: Result<EventOf<StreamCh
   return { status: 'done', text: state.text, reason: 'unknown', elapsedMs: 0, tokens };
 }
 
-/** A sentence the writer can act on, keeping the engine's own detail. */
-export function describeEngineError(error: ApiError): string {
+/** A sentence the writer can act on, keeping the engine's own detail (which stays in the engine's words). */
+export function describeEngineError(error: ApiError, t: Translate<ContinueKey> = text()): string {
   switch (error.code) {
     case 'no_model':
-      return `No model is loaded, so Inkwell cannot continue your text. Start Inkwell with a model folder (--model). (${error.message})`;
+      return t('errorNoModel', { message: error.message });
     case 'engine_crashed':
-      return `The writing engine stopped unexpectedly; it restarts on the next request. (${error.message})`;
+      return t('errorCrashed', { message: error.message });
     case 'io_error':
-      return `Lost contact with Inkwell: ${error.message}`;
+      return t('errorIo', { message: error.message });
     default:
       return error.message;
   }
 }
 
 /** Why a continuation ended, in words, for the panel's footer. */
-export function describeReason(reason: string): string {
+export function describeReason(reason: string, t: Translate<ContinueKey> = text()): string {
   switch (reason) {
     case 'length':
-      return 'reached the length limit';
+      return t('reasonLength');
     case 'stop':
-      return 'reached a natural stop';
+      return t('reasonStop');
     case 'eos':
-      return 'the model finished';
+      return t('reasonEos');
     case 'time':
-      return 'reached the time budget';
+      return t('reasonTime');
     case 'aborted':
-      return 'stopped';
+      return t('reasonAborted');
     default:
       return reason;
   }

@@ -4,37 +4,42 @@
  * the options each kind of request sends. Pure, unit-tested.
  */
 import type { DocumentSettings, Settings } from '../common/contract';
+import { localized } from './i18n';
+import { presetMessages } from './i18n/messages/presets';
+
+/** Labels and hints are getters: they read the interface language each time they are shown. */
+const text = localized(presetMessages);
 
 type Options = Settings['generation'];
 export type PresetName = 'precise' | 'balanced' | 'wild';
 
 export const PRESETS: Record<PresetName, { label: string; hint: string; options: Options }> = {
   precise: {
-    label: 'Precise',
-    hint: 'Safe, predictable words. Good for news copy and editing.',
+    get label() { return text()('precise'); },
+    get hint() { return text()('preciseHint'); },
     options: { temperature: 0.5, topK: 20, topP: 0.9, repetitionPenalty: 1.15 },
   },
   balanced: {
-    label: 'Balanced',
-    hint: 'Natural prose with some surprise. The default.',
+    get label() { return text()('balanced'); },
+    get hint() { return text()('balancedHint'); },
     options: { temperature: 0.8, topK: 40, topP: 0.95, repetitionPenalty: 1.1 },
   },
   wild: {
-    label: 'Wild',
-    hint: 'Unexpected turns. Good for brainstorming, rougher sentences.',
+    get label() { return text()('wild'); },
+    get hint() { return text()('wildHint'); },
     options: { temperature: 1.15, topK: 0, topP: 0.98, repetitionPenalty: 1.05 },
   },
 };
 
 /** One line per knob, shown beside its control. */
 export const KNOB_HINTS = {
-  temperature: 'How adventurous each word is. Lower is safer, higher is stranger.',
-  topK: 'Only the K likeliest next words are considered (0: no limit).',
-  topP: 'Only the likeliest words that together make up this share are considered.',
-  repetitionPenalty: 'Above 1 discourages repeating words already used.',
-  maxTokens: 'How long a suggestion may be, in tokens (about ¾ of a word each).',
-  n: 'How many alternatives each suggestion offers (Alt+] / Alt+[ to cycle).',
-} as const;
+  get temperature() { return text()('hintTemperature'); },
+  get topK() { return text()('hintTopK'); },
+  get topP() { return text()('hintTopP'); },
+  get repetitionPenalty() { return text()('hintRepetitionPenalty'); },
+  get maxTokens() { return text()('hintMaxTokens'); },
+  get n() { return text()('hintN'); },
+};
 
 /** The options in force for a document: app defaults, then its preset, then its own overrides. */
 export function effectiveOptions(defaults: Options, doc: DocumentSettings | null): Options {

@@ -5,21 +5,25 @@
  */
 import type { AppInfo, DocumentSettings, RequestOf, Settings } from '../../common/contract';
 import type { Block } from '../editor/insert-blocks';
+import { useMessages } from '../i18n';
+import { assistantMessages } from '../i18n/messages/assistant';
 import { GenerationPanel } from './GenerationPanel';
 import { IdeasPanel } from './IdeasPanel';
+import { LanguageSelect } from './LanguageSelect';
 import { MemoryPanel } from './MemoryPanel';
 import { ModelsPanel } from './ModelsPanel';
 import { OutlinePanel } from './OutlinePanel';
 import { TrainPanel } from './TrainPanel';
 
 export type PanelName = 'outline' | 'ideas' | 'memory' | 'settings' | 'models' | 'train';
-export const PANELS: { name: PanelName; label: string }[] = [
-  { name: 'outline', label: 'Outline' },
-  { name: 'ideas', label: 'Ideas' },
-  { name: 'memory', label: 'Memory' },
-  { name: 'settings', label: 'Settings' },
-  { name: 'models', label: 'Models' },
-  { name: 'train', label: 'Train' },
+/** In tab order; each name is also its label's key in assistantMessages. */
+export const PANELS: { name: PanelName }[] = [
+  { name: 'outline' },
+  { name: 'ideas' },
+  { name: 'memory' },
+  { name: 'settings' },
+  { name: 'models' },
+  { name: 'train' },
 ];
 
 export interface AssistantPanelProps {
@@ -39,37 +43,43 @@ export interface AssistantPanelProps {
 }
 
 export function AssistantPanel(p: AssistantPanelProps) {
+  const t = useMessages(assistantMessages);
   return (
-    <aside className="assistant" aria-label="Assistant">
-      <div className="tabs" role="tablist" aria-label="Assistant panels">
-        {PANELS.map((t) => (
+    <aside className="assistant" aria-label={t('assistant')}>
+      <div className="tabs" role="tablist" aria-label={t('tabs')}>
+        {PANELS.map((tab) => (
           <button
-            key={t.name}
+            key={tab.name}
             type="button"
             role="tab"
-            id={`tab-${t.name}`}
-            aria-selected={p.open === t.name}
-            aria-controls={`tabpanel-${t.name}`}
-            className={`tab ${p.open === t.name ? 'on' : ''}`}
-            onClick={() => p.onOpen(t.name)}
+            id={`tab-${tab.name}`}
+            aria-selected={p.open === tab.name}
+            aria-controls={`tabpanel-${tab.name}`}
+            className={`tab ${p.open === tab.name ? 'on' : ''}`}
+            onClick={() => p.onOpen(tab.name)}
           >
-            {t.label}
+            {t(tab.name)}
           </button>
         ))}
         <span className="toolbar-spacer" />
-        <button type="button" className="btn btn-quiet btn-icon" onClick={p.onClose} aria-label="Close the side panel" title="Close (Ctrl+.)">×</button>
+        <button type="button" className="btn btn-quiet btn-icon" onClick={p.onClose} aria-label={t('close')} title={t('closeTitle')}>×</button>
       </div>
-      {PANELS.map((t) => (
-        <div key={t.name} role="tabpanel" id={`tabpanel-${t.name}`} aria-labelledby={`tab-${t.name}`} hidden={p.open !== t.name} className="tabpanel">
-          {t.name === 'outline' && <OutlinePanel options={p.options} onInsert={p.onInsert} />}
-          {t.name === 'ideas' && <IdeasPanel options={p.options} memory={p.doc.memory} chapter={p.before} onInsert={p.onInsert} />}
-          {t.name === 'memory' && p.open === 'memory' && (
+      {PANELS.map((tab) => (
+        <div key={tab.name} role="tabpanel" id={`tabpanel-${tab.name}`} aria-labelledby={`tab-${tab.name}`} hidden={p.open !== tab.name} className="tabpanel">
+          {tab.name === 'outline' && <OutlinePanel options={p.options} onInsert={p.onInsert} />}
+          {tab.name === 'ideas' && <IdeasPanel options={p.options} memory={p.doc.memory} chapter={p.before} onInsert={p.onInsert} />}
+          {tab.name === 'memory' && p.open === 'memory' && (
             <MemoryPanel settings={p.doc} onChange={p.onDocChange} before={p.before} watch={p.watch} contextTokens={p.info?.model?.nPositions ?? null} />
           )}
-          {t.name === 'settings' && <GenerationPanel app={p.app} doc={p.doc} onDocChange={p.onDocChange} onAppChange={p.onAppChange} />}
-          {t.name === 'models' && p.open === 'models' && <ModelsPanel info={p.info} onModelChanged={p.onModelChanged} />}
+          {tab.name === 'settings' && (
+            <>
+              <LanguageSelect value={p.app.language} onChange={(language) => p.onAppChange({ language })} />
+              <GenerationPanel app={p.app} doc={p.doc} onDocChange={p.onDocChange} onAppChange={p.onAppChange} />
+            </>
+          )}
+          {tab.name === 'models' && p.open === 'models' && <ModelsPanel info={p.info} onModelChanged={p.onModelChanged} />}
           {/* Always mounted: a run keeps streaming into it while another tab is open. */}
-          {t.name === 'train' && <TrainPanel onModelChanged={p.onModelChanged} />}
+          {tab.name === 'train' && <TrainPanel onModelChanged={p.onModelChanged} />}
         </div>
       ))}
     </aside>

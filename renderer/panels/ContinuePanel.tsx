@@ -5,6 +5,8 @@
  */
 import type { Continuation } from '../continuation';
 import { describeReason } from '../continuation';
+import { useMessages } from '../i18n';
+import { continueMessages } from '../i18n/messages/continue';
 
 export interface ContinuePanelProps {
   state: Continuation;
@@ -14,16 +16,19 @@ export interface ContinuePanelProps {
 }
 
 export function ContinuePanel({ state, onInsert, onDiscard, onStop }: ContinuePanelProps) {
+  const t = useMessages(continueMessages);
   if (state.status === 'idle') return null;
   const busy = state.status === 'streaming';
   return (
-    <section className="continue-panel" aria-label="Continuation" aria-busy={busy}>
+    <section className="continue-panel" aria-label={t('region')} aria-busy={busy}>
       <div className="continue-head">
-        <span className="continue-label">{busy ? 'Continuing…' : state.status === 'error' ? 'Could not continue' : 'Continuation'}</span>
+        <span className="continue-label">{busy ? t('continuing') : state.status === 'error' ? t('failed') : t('title')}</span>
         {state.status === 'done' && (
           <span className="continue-meta">
-            {describeReason(state.reason)}
-            {state.tokens > 0 && state.elapsedMs > 0 ? ` · ${state.tokens} tokens in ${(state.elapsedMs / 1000).toFixed(1)} s` : ''}
+            {describeReason(state.reason, t)}
+            {state.tokens > 0 && state.elapsedMs > 0
+              ? t.plural('stats', state.tokens, { seconds: t.number(state.elapsedMs / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) })
+              : ''}
           </span>
         )}
       </div>
@@ -41,17 +46,17 @@ export function ContinuePanel({ state, onInsert, onDiscard, onStop }: ContinuePa
       <div className="continue-actions">
         {busy ? (
           <button type="button" className="btn" onClick={onStop}>
-            Stop
+            {t('stop')}
           </button>
         ) : (
           <>
             {state.status === 'done' && state.text !== '' && (
               <button type="button" className="btn btn-primary" onClick={onInsert}>
-                Insert
+                {t('insert')}
               </button>
             )}
             <button type="button" className="btn" onClick={onDiscard}>
-              Discard
+              {t('discard')}
             </button>
           </>
         )}

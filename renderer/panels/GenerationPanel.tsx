@@ -1,9 +1,11 @@
 /**
  * Generation settings: a creativity preset, the knobs behind it with a line
  * of explanation each, for this document (stored beside it) and as the
- * defaults for every document; plus the ghost-text switch and its delay.
+ * defaults for every document; plus the ghost-text switch and its delay, and
+ * the model this document writes with (DocumentModelPicker).
  */
 import type { DocumentSettings, Settings } from '../../common/contract';
+import { DocumentModelPicker } from './DocumentModelPicker';
 import { effectiveOptions, KNOB_HINTS, PRESETS, presetOf, type PresetName } from '../generation';
 
 type Options = Settings['generation'];
@@ -42,6 +44,7 @@ export function GenerationPanel({ app, doc, onDocChange, onAppChange }: Generati
 
   return (
     <section className="panel" aria-label="Generation settings">
+      <DocumentModelPicker modelId={doc.modelId} onChange={(modelId) => onDocChange({ modelId })} />
       <fieldset className="field presets">
         <legend>Creativity</legend>
         {(Object.keys(PRESETS) as PresetName[]).map((name) => (

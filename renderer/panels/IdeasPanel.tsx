@@ -7,14 +7,16 @@
 import { useState } from 'react';
 import type { RequestOf } from '../../common/contract';
 import type { Block } from '../editor/insert-blocks';
+import { useMessages } from '../i18n';
+import { ideasMessages } from '../i18n/messages/ideas';
 import { mergeIdeas, togglePin, type IdeaCard } from '../ideas';
 import { useGeneration } from '../use-generation';
 
 type Kind = 'ideas' | 'twists' | 'next';
-const KINDS: { value: Kind; label: string }[] = [
-  { value: 'ideas', label: 'Story ideas' },
-  { value: 'twists', label: 'Plot twists' },
-  { value: 'next', label: 'What happens next' },
+const KINDS: { value: Kind; label: 'kindIdeas' | 'kindTwists' | 'kindNext' }[] = [
+  { value: 'ideas', label: 'kindIdeas' },
+  { value: 'twists', label: 'kindTwists' },
+  { value: 'next', label: 'kindNext' },
 ];
 
 export interface IdeasPanelProps {
@@ -27,6 +29,7 @@ export interface IdeasPanelProps {
 }
 
 export function IdeasPanel({ options, memory, chapter, onInsert }: IdeasPanelProps) {
+  const t = useMessages(ideasMessages);
   const [premise, setPremise] = useState('');
   const [genre, setGenre] = useState('');
   const [characters, setCharacters] = useState('');
@@ -59,8 +62,8 @@ export function IdeasPanel({ options, memory, chapter, onInsert }: IdeasPanelPro
     const fresh = done.ideas ?? [];
     const next = mergeIdeas(cards, fresh);
     setCards(next);
-    if (fresh.length === 0) setNote('Nothing usable came back: the model’s answer did not read as a list of ideas. Try again, or say more in the premise.');
-    else if (next.length === cards.filter((c) => c.pinned).length) setNote('Only ideas you already have came back. Try again.');
+    if (fresh.length === 0) setNote(t('nothingUsable'));
+    else if (next.length === cards.filter((c) => c.pinned).length) setNote(t('onlyDuplicates'));
   };
 
   const expand = async (card: IdeaCard) => {
@@ -72,46 +75,46 @@ export function IdeasPanel({ options, memory, chapter, onInsert }: IdeasPanelPro
 
   const running = gen.state.status === 'running';
   return (
-    <section className="panel" aria-label="Ideas">
-      <p className="panel-intro">Distinct directions for your story. Pin the ones you like; they stay when you ask again.</p>
+    <section className="panel" aria-label={t('region')}>
+      <p className="panel-intro">{t('intro')}</p>
       <label className="field">
-        <span>Premise</span>
-        <textarea value={premise} onChange={(e) => setPremise(e.target.value)} rows={3} placeholder={memory ? 'Empty: your memory text is used' : 'A lighthouse keeper finds letters addressed to her…'} maxLength={4000} />
+        <span>{t('premise')}</span>
+        <textarea value={premise} onChange={(e) => setPremise(e.target.value)} rows={3} placeholder={memory ? t('premiseFromMemory') : t('premisePlaceholder')} maxLength={4000} />
       </label>
       <div className="field-row">
-        <label className="field"><span>Genre</span><input value={genre} onChange={(e) => setGenre(e.target.value)} placeholder="gothic mystery" maxLength={200} /></label>
-        <label className="field field-narrow"><span>How many</span><input type="number" min={1} max={8} value={count} onChange={(e) => setCount(Math.max(1, Math.min(8, Number(e.target.value) || 1)))} /></label>
+        <label className="field"><span>{t('genre')}</span><input value={genre} onChange={(e) => setGenre(e.target.value)} placeholder={t('genrePlaceholder')} maxLength={200} /></label>
+        <label className="field field-narrow"><span>{t('howMany')}</span><input type="number" min={1} max={8} value={count} onChange={(e) => setCount(Math.max(1, Math.min(8, Number(e.target.value) || 1)))} /></label>
       </div>
-      <label className="field"><span>Characters</span><input value={characters} onChange={(e) => setCharacters(e.target.value)} placeholder="Mara, the keeper; Felix, the historian" maxLength={4000} /></label>
+      <label className="field"><span>{t('characters')}</span><input value={characters} onChange={(e) => setCharacters(e.target.value)} placeholder={t('charactersPlaceholder')} maxLength={4000} /></label>
       <fieldset className="field segmented">
-        <legend>Kind</legend>
+        <legend>{t('kind')}</legend>
         {KINDS.map((k) => (
           <label key={k.value} className={kind === k.value ? 'on' : ''}>
             <input type="radio" name="ideas-kind" value={k.value} checked={kind === k.value} onChange={() => setKind(k.value)} />
-            {k.label}
+            {t(k.label)}
           </label>
         ))}
       </fieldset>
-      <label className="check"><input type="checkbox" checked={useChapter} onChange={(e) => setUseChapter(e.target.checked)} /> Use the chapter so far</label>
+      <label className="check"><input type="checkbox" checked={useChapter} onChange={(e) => setUseChapter(e.target.checked)} /> {t('useChapter')}</label>
       <div className="panel-actions">
-        {running ? <button type="button" className="btn" onClick={gen.stop}>Stop</button> : (
+        {running ? <button type="button" className="btn" onClick={gen.stop}>{t('stop')}</button> : (
           <button type="button" className="btn btn-primary" onClick={() => void brainstorm()} disabled={premise.trim() === '' && memory.trim() === ''}>
-            {cards.length === 0 ? 'Brainstorm' : 'More ideas'}
+            {cards.length === 0 ? t('brainstorm') : t('more')}
           </button>
         )}
       </div>
-      {running && <p className="panel-progress" role="status">Thinking… {gen.state.status === 'running' ? `${gen.state.tokens} tokens` : ''}</p>}
+      {running && <p className="panel-progress" role="status">{t('thinking')} {gen.state.status === 'running' ? t.plural('tokens', gen.state.tokens) : ''}</p>}
       {gen.state.status === 'error' && <p className="panel-error" role="alert">{gen.state.message}</p>}
       {note !== null && <p className="panel-note" role="status">{note}</p>}
-      <ul className="cards" aria-label="Ideas found">
+      <ul className="cards" aria-label={t('found')}>
         {cards.map((c) => (
           <li key={c.id} className={`card ${c.pinned ? 'pinned' : ''}`}>
             <p className="card-text">{c.text}</p>
-            {c.expansion !== undefined && <p className="card-expansion">{c.expansion || 'Nothing came back; try Expand again.'}</p>}
+            {c.expansion !== undefined && <p className="card-expansion">{c.expansion || t('expansionEmpty')}</p>}
             <div className="card-actions">
-              <button type="button" className="btn btn-quiet" aria-pressed={c.pinned} onClick={() => setCards((l) => togglePin(l, c.id))}>{c.pinned ? 'Pinned' : 'Pin'}</button>
-              <button type="button" className="btn btn-quiet" onClick={() => void expand(c)} disabled={expanding !== null}>{expanding === c.id ? 'Expanding…' : 'Expand'}</button>
-              <button type="button" className="btn btn-quiet" onClick={() => onInsert([{ type: 'p', text: c.expansion ? `${c.text} ${c.expansion}` : c.text }])}>Insert</button>
+              <button type="button" className="btn btn-quiet" aria-pressed={c.pinned} onClick={() => setCards((l) => togglePin(l, c.id))}>{c.pinned ? t('pinned') : t('pin')}</button>
+              <button type="button" className="btn btn-quiet" onClick={() => void expand(c)} disabled={expanding !== null}>{expanding === c.id ? t('expanding') : t('expand')}</button>
+              <button type="button" className="btn btn-quiet" onClick={() => onInsert([{ type: 'p', text: c.expansion ? `${c.text} ${c.expansion}` : c.text }])}>{t('insert')}</button>
             </div>
           </li>
         ))}

@@ -8,6 +8,8 @@
 import { useEffect, useMemo, useState } from 'react';
 import { MAX_AUTHORS_NOTE_CHARS, MAX_MEMORY_CHARS, type DocumentSettings } from '../../common/contract';
 import { api } from '../api';
+import { useMessages } from '../i18n';
+import { memoryMessages } from '../i18n/messages/memory';
 import { MEMORY_BUDGET_TOKENS, NOTE_BUDGET_TOKENS, previewPrompt } from '../prompt-preview';
 
 export const COUNT_DELAY_MS = 400;
@@ -31,16 +33,18 @@ interface Counts {
 }
 
 function Budget({ used, budget, label }: { used: number | null; budget: number; label: string }) {
+  const t = useMessages(memoryMessages);
   const over = used !== null && used > budget;
   return (
-    <span className={`budget ${over ? 'over' : ''}`} aria-label={`${label}: ${used ?? 'counting'} of ${budget} tokens`}>
+    <span className={`budget ${over ? 'over' : ''}`} aria-label={t('budgetLabel', { label, used: used ?? t('budgetCounting'), budget })}>
       <span className="budget-bar"><span style={{ width: `${Math.min(100, ((used ?? 0) / budget) * 100)}%` }} /></span>
-      {used === null ? '…' : used} / {budget} tokens
+      {t('budget', { used: used ?? '…', budget })}
     </span>
   );
 }
 
 export function MemoryPanel({ settings, onChange, before, watch, contextTokens }: MemoryPanelProps) {
+  const t = useMessages(memoryMessages);
   const [counts, setCounts] = useState<Counts | null>(null);
   const [revision, setRevision] = useState(0);
   useEffect(() => {
@@ -78,27 +82,27 @@ export function MemoryPanel({ settings, onChange, before, watch, contextTokens }
 
   const memoryLines = parts.memory === '' ? 0 : parts.memory.split('\n').length + 1;
   return (
-    <section className="panel" aria-label="Memory">
-      <p className="panel-intro">Sent with every suggestion for this document. Memory comes first, so editing it costs one slower suggestion, not all of them.</p>
+    <section className="panel" aria-label={t('region')}>
+      <p className="panel-intro">{t('intro')}</p>
       <label className="field">
-        <span className="field-head">Memory <Budget used={counts?.memory ?? null} budget={MEMORY_BUDGET_TOKENS} label="Memory" /></span>
-        <textarea aria-label="Memory" value={settings.memory} onChange={(e) => onChange({ memory: e.target.value })} rows={6} maxLength={MAX_MEMORY_CHARS} placeholder="Setting, characters, style. E.g.: Mara Voss, 34, keeps the Tern Point light. Winter, 1911. Close third person." />
+        <span className="field-head">{t('memory')} <Budget used={counts?.memory ?? null} budget={MEMORY_BUDGET_TOKENS} label={t('memory')} /></span>
+        <textarea aria-label={t('memory')} value={settings.memory} onChange={(e) => onChange({ memory: e.target.value })} rows={6} maxLength={MAX_MEMORY_CHARS} placeholder={t('memoryPlaceholder')} />
       </label>
       <label className="field">
-        <span className="field-head">Author’s note <Budget used={counts?.note ?? null} budget={NOTE_BUDGET_TOKENS} label="Author's note" /></span>
-        <input aria-label="Author’s note" value={settings.authorsNote} onChange={(e) => onChange({ authorsNote: e.target.value })} maxLength={MAX_AUTHORS_NOTE_CHARS} placeholder="Past tense, short sentences, a sense of dread" />
+        <span className="field-head">{t('authorsNote')} <Budget used={counts?.note ?? null} budget={NOTE_BUDGET_TOKENS} label={t('authorsNote')} /></span>
+        <input aria-label={t('authorsNote')} value={settings.authorsNote} onChange={(e) => onChange({ authorsNote: e.target.value })} maxLength={MAX_AUTHORS_NOTE_CHARS} placeholder={t('notePlaceholder')} />
       </label>
-      <div className="inspector" aria-label="Context inspector" role="region">
+      <div className="inspector" aria-label={t('inspector')} role="region">
         <div className="part-head">
-          <h3>Next request</h3>
+          <h3>{t('nextRequest')}</h3>
           <span className="inspector-total" data-testid="prompt-tokens">
-            {counts === null ? 'counting…' : `${counts.prompt} tokens`}
-            {contextTokens !== null ? ` of ${contextTokens}` : ''}
+            {counts === null ? t('counting') : t.plural('promptTokens', counts.prompt)}
+            {contextTokens !== null ? t('ofContext', { n: contextTokens }) : ''}
           </span>
         </div>
-        {countError !== null && <p className="panel-note">Token counts are unavailable: {countError}</p>}
+        {countError !== null && <p className="panel-note">{t('countsUnavailable', { message: countError })}</p>}
         {counts !== null && contextTokens !== null && counts.prompt > contextTokens && (
-          <p className="panel-note">The prompt is longer than the model’s context; its start is cut, memory included. Shorten the memory or the note.</p>
+          <p className="panel-note">{t('tooLong')}</p>
         )}
         <pre className="inspector-text" data-testid="prompt-preview">
           {parts.prompt.split('\n').map((line, i) => (
@@ -108,7 +112,7 @@ export function MemoryPanel({ settings, onChange, before, watch, contextTokens }
             </span>
           ))}
         </pre>
-        <p className="inspector-legend"><span className="seg-memory">memory</span> <span className="seg-note">author’s note</span> <span className="seg-text">your text{counts !== null ? ` (${counts.text} tokens)` : ''}</span></p>
+        <p className="inspector-legend"><span className="seg-memory">{t('legendMemory')}</span> <span className="seg-note">{t('legendNote')}</span> <span className="seg-text">{counts !== null ? t.plural('legendTextTokens', counts.text) : t('legendText')}</span></p>
       </div>
     </section>
   );

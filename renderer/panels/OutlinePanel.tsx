@@ -7,18 +7,21 @@
  */
 import { useState } from 'react';
 import type { OutlineResult, RequestOf } from '../../common/contract';
+import { useMessages } from '../i18n';
+import { outlineMessages } from '../i18n/messages/outline';
 import { EMPTY_OUTLINE, isEmptyOutline, mergePart, outlineBlocks, type OutlinePartName } from '../outline';
 import type { Block } from '../editor/insert-blocks';
 import { useGeneration } from '../use-generation';
 
 type Shape = 'news' | 'feature' | 'explainer' | 'interview';
-const SHAPES: { value: Shape; label: string }[] = [
-  { value: 'news', label: 'News story' },
-  { value: 'feature', label: 'Feature' },
-  { value: 'explainer', label: 'Explainer' },
-  { value: 'interview', label: 'Interview' },
+const SHAPES: { value: Shape; label: 'shapeNews' | 'shapeFeature' | 'shapeExplainer' | 'shapeInterview' }[] = [
+  { value: 'news', label: 'shapeNews' },
+  { value: 'feature', label: 'shapeFeature' },
+  { value: 'explainer', label: 'shapeExplainer' },
+  { value: 'interview', label: 'shapeInterview' },
 ];
-const PART_LABEL: Record<OutlinePartName, string> = { headlines: 'headlines', lede: 'lede', nutGraf: 'nut graf', sections: 'sections' };
+/** Each part's name inside a sentence ("Regenerate the lede"). */
+const PART_LABEL = { headlines: 'partHeadlines', lede: 'partLede', nutGraf: 'partNutGraf', sections: 'partSections' } as const satisfies Record<OutlinePartName, string>;
 
 export interface OutlinePanelProps {
   options: RequestOf<'engine.generate'>['options'];
@@ -26,6 +29,7 @@ export interface OutlinePanelProps {
 }
 
 export function OutlinePanel({ options, onInsert }: OutlinePanelProps) {
+  const t = useMessages(outlineMessages);
   const [topic, setTopic] = useState('');
   const [notes, setNotes] = useState('');
   const [shape, setShape] = useState<Shape>('news');
@@ -46,59 +50,64 @@ export function OutlinePanel({ options, onInsert }: OutlinePanelProps) {
     if (part === 'all') {
       setOutline(fresh);
       setHeadline(0);
-      if (isEmptyOutline(fresh)) setNote('Nothing usable came back: the model’s answer did not read as an outline. Try again, or add a few notes.');
+      if (isEmptyOutline(fresh)) setNote(t('nothingUsable'));
       return;
     }
     const merged = mergePart(outline ?? EMPTY_OUTLINE, fresh, part);
     setOutline(merged.outline);
-    if (!merged.changed) setNote(`No new ${PART_LABEL[part]} came back; the old one is kept. Try again.`);
+    if (!merged.changed) setNote(t('partUnchanged', { part: t(PART_LABEL[part]) }));
   };
 
   const running = gen.state.status === 'running';
   const regen = (part: OutlinePartName) => (
-    <button type="button" className="btn btn-quiet btn-icon" onClick={() => void generate(part)} disabled={running || topic.trim() === ''} aria-label={`Regenerate ${PART_LABEL[part]}`} title={`Regenerate ${PART_LABEL[part]}`}>
+    <button type="button" className="btn btn-quiet btn-icon" onClick={() => void generate(part)} disabled={running || topic.trim() === ''} aria-label={t('regenerate', { part: t(PART_LABEL[part]) })} title={t('regenerate', { part: t(PART_LABEL[part]) })}>
       {busyPart === part ? '…' : '↻'}
     </button>
   );
 
   return (
-    <section className="panel" aria-label="Outline">
-      <p className="panel-intro">An article skeleton from your topic and notes. Facts and quotes stay yours: look for [quote needed].</p>
+    <section className="panel" aria-label={t('region')}>
+      <p className="panel-intro">{t('intro')}</p>
       <label className="field">
-        <span>Topic</span>
-        <input value={topic} onChange={(e) => setTopic(e.target.value)} placeholder="Council votes to close the Elm Street library" maxLength={4000} />
+        <span>{t('topic')}</span>
+        <input value={topic} onChange={(e) => setTopic(e.target.value)} placeholder={t('topicPlaceholder')} maxLength={4000} />
       </label>
       <label className="field">
-        <span>Notes and quotes</span>
-        <textarea value={notes} onChange={(e) => setNotes(e.target.value)} rows={3} placeholder="Vote was 5-2; branch opened in 1962…" maxLength={4000} />
+        <span>{t('notes')}</span>
+        <textarea value={notes} onChange={(e) => setNotes(e.target.value)} rows={3} placeholder={t('notesPlaceholder')} maxLength={4000} />
       </label>
       <fieldset className="field segmented">
-        <legend>Shape</legend>
+        <legend>{t('shape')}</legend>
         {SHAPES.map((s) => (
           <label key={s.value} className={shape === s.value ? 'on' : ''}>
             <input type="radio" name="outline-shape" value={s.value} checked={shape === s.value} onChange={() => setShape(s.value)} />
-            {s.label}
+            {t(s.label)}
           </label>
         ))}
       </fieldset>
       <div className="panel-actions">
         {running ? (
-          <button type="button" className="btn" onClick={gen.stop}>Stop</button>
+          <button type="button" className="btn" onClick={gen.stop}>{t('stop')}</button>
         ) : (
           <button type="button" className="btn btn-primary" onClick={() => void generate('all')} disabled={topic.trim() === ''}>
-            {outline === null ? 'Draft outline' : 'Draft again'}
+            {outline === null ? t('draft') : t('draftAgain')}
           </button>
         )}
       </div>
-      {running && <p className="panel-progress" role="status">Drafting{busyPart !== 'all' && busyPart !== null ? ` the ${PART_LABEL[busyPart]}` : ''}… {gen.state.status === 'running' ? `${gen.state.tokens} tokens` : ''}</p>}
+      {running && (
+        <p className="panel-progress" role="status">
+          {busyPart !== 'all' && busyPart !== null ? t('draftingPart', { part: t(PART_LABEL[busyPart]) }) : t('drafting')}{' '}
+          {gen.state.status === 'running' ? t.plural('tokens', gen.state.tokens) : ''}
+        </p>
+      )}
       {gen.state.status === 'error' && <p className="panel-error" role="alert">{gen.state.message}</p>}
       {note !== null && <p className="panel-note" role="status">{note}</p>}
       {outline !== null && !isEmptyOutline(outline) && (
         <div className="outline-result" data-testid="outline-result">
           <div className="part">
-            <div className="part-head"><h3>Headline options</h3>{regen('headlines')}</div>
-            {outline.headlines.length === 0 ? <p className="part-empty">None yet.</p> : (
-              <div role="radiogroup" aria-label="Headline options">
+            <div className="part-head"><h3>{t('headlineOptions')}</h3>{regen('headlines')}</div>
+            {outline.headlines.length === 0 ? <p className="part-empty">{t('noneYet')}</p> : (
+              <div role="radiogroup" aria-label={t('headlineOptions')}>
                 {outline.headlines.map((h, i) => (
                   <label key={h} className={`headline ${i === headline ? 'on' : ''}`}>
                     <input type="radio" name="headline" checked={i === headline} onChange={() => setHeadline(i)} />
@@ -109,16 +118,16 @@ export function OutlinePanel({ options, onInsert }: OutlinePanelProps) {
             )}
           </div>
           <div className="part">
-            <div className="part-head"><h3>Lede</h3>{regen('lede')}</div>
-            <p className={outline.lede ? 'part-text' : 'part-empty'}>{outline.lede || 'None yet.'}</p>
+            <div className="part-head"><h3>{t('lede')}</h3>{regen('lede')}</div>
+            <p className={outline.lede ? 'part-text' : 'part-empty'}>{outline.lede || t('noneYet')}</p>
           </div>
           <div className="part">
-            <div className="part-head"><h3>Nut graf</h3>{regen('nutGraf')}</div>
-            <p className={outline.nutGraf ? 'part-text' : 'part-empty'}>{outline.nutGraf || 'None yet.'}</p>
+            <div className="part-head"><h3>{t('nutGraf')}</h3>{regen('nutGraf')}</div>
+            <p className={outline.nutGraf ? 'part-text' : 'part-empty'}>{outline.nutGraf || t('noneYet')}</p>
           </div>
           <div className="part">
-            <div className="part-head"><h3>Sections</h3>{regen('sections')}</div>
-            {outline.sections.length === 0 ? <p className="part-empty">None yet.</p> : (
+            <div className="part-head"><h3>{t('sections')}</h3>{regen('sections')}</div>
+            {outline.sections.length === 0 ? <p className="part-empty">{t('noneYet')}</p> : (
               <ol className="sections">
                 {outline.sections.map((s, i) => (
                   <li key={i}><strong>{s.heading}</strong>{s.note && <span> — {s.note}</span>}</li>
@@ -127,7 +136,7 @@ export function OutlinePanel({ options, onInsert }: OutlinePanelProps) {
             )}
           </div>
           <div className="panel-actions">
-            <button type="button" className="btn btn-primary" onClick={() => onInsert(outlineBlocks(outline, headline))}>Insert into document</button>
+            <button type="button" className="btn btn-primary" onClick={() => onInsert(outlineBlocks(outline, headline))}>{t('insert')}</button>
           </div>
         </div>
       )}

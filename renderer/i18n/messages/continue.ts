@@ -1,0 +1,43 @@
+/** The Continue panel below the page, why a continuation ended, and engine errors in words. */
+import { defineMessages } from '../index';
+
+export const continueMessages = defineMessages({
+  en: {
+    region: 'Continuation',
+    continuing: 'Continuing…',
+    failed: 'Could not continue',
+    title: 'Continuation',
+    stats_one: ' · {n} token in {seconds} s',
+    stats_other: ' · {n} tokens in {seconds} s',
+    stop: 'Stop',
+    insert: 'Insert',
+    discard: 'Discard',
+    reasonLength: 'reached the length limit',
+    reasonStop: 'reached a natural stop',
+    reasonEos: 'the model finished',
+    reasonTime: 'reached the time budget',
+    reasonAborted: 'stopped',
+    errorNoModel: 'No model is loaded, so Inkwell cannot continue your text. Start Inkwell with a model folder (--model). ({message})',
+    errorCrashed: 'The writing engine stopped unexpectedly; it restarts on the next request. ({message})',
+    errorIo: 'Lost contact with Inkwell: {message}',
+  },
+  'zh-CN': {
+    region: '续写内容',
+    continuing: '正在续写…',
+    failed: '无法续写',
+    title: '续写',
+    stats_one: ' · {n} 个词元，用时 {seconds} 秒',
+    stats_other: ' · {n} 个词元，用时 {seconds} 秒',
+    stop: '停止',
+    insert: '插入',
+    discard: '丢弃',
+    reasonLength: '已达到长度上限',
+    reasonStop: '在自然停顿处结束',
+    reasonEos: '模型已写完',
+    reasonTime: '已达到时间上限',
+    reasonAborted: '已停止',
+    errorNoModel: '尚未加载模型，Inkwell 无法续写。请指定模型文件夹（--model）启动 Inkwell。（{message}）',
+    errorCrashed: '写作引擎意外停止，下次请求时会自动重启。（{message}）',
+    errorIo: '与 Inkwell 失去连接：{message}',
+  },
+});
