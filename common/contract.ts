@@ -84,6 +84,13 @@ export interface OutlineResult {
   sections: { heading: string; note: string }[];
 }
 
+/** Model ids double as folder names under <dataDir>/models: lower-case slugs only. */
+export const ModelId = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'a model id is lower-case letters, digits and dashes');
+
 /** Per-document settings, stored beside the document by the documents service. */
 export const DocumentSettingsSchema = z
   .object({
@@ -93,6 +100,8 @@ export const DocumentSettingsSchema = z
     preset: z.enum(['precise', 'balanced', 'wild', 'custom']).nullable(),
     /** Overrides of the default generation settings for this document. */
     generation: GenerateOptions,
+    /** The model this document writes with (a novel bound to its fine-tune); null or absent: the app's active model. */
+    modelId: ModelId.nullable().optional(),
   })
   .strict();
 export type DocumentSettings = z.infer<typeof DocumentSettingsSchema>;
@@ -105,6 +114,8 @@ export const SettingsSchema = z
     documentsDir: z.string().max(4096),
     autosaveDelayMs: z.number().int().min(500).max(60_000),
     ghostText: z.boolean(),
+    /** Underline the text accepted from the model (the marks are kept either way). */
+    showProvenance: z.boolean(),
     suggestDelayMs: z.number().int().min(50).max(5_000),
     generation: GenerateOptions,
   })
@@ -118,6 +129,7 @@ export const DEFAULT_SETTINGS: Settings = {
   documentsDir: '',
   autosaveDelayMs: 2_000,
   ghostText: true,
+  showProvenance: true,
   suggestDelayMs: 300,
   generation: { maxTokens: 24, temperature: 0.8, topK: 40, topP: 0.95, repetitionPenalty: 1.1, n: 1 },
 };
@@ -150,6 +162,8 @@ export interface DocumentMeta {
   /** Milliseconds since the epoch of the last save. */
   updatedAt: number;
   words: number;
+  /** True when the writer renamed it: the title then no longer follows the first line. */
+  titled?: boolean;
 }
 
 export interface DocumentContent extends DocumentMeta {
@@ -157,6 +171,37 @@ export interface DocumentContent extends DocumentMeta {
   content: string;
   /** True when the content came from the unsaved-changes journal after a crash. */
   recovered: boolean;
+  /** The machine-written ranges of `content` (absent: none). */
+  provenance?: ProvenanceSpan[];
+  /** Marks that could not be found again because the file changed outside Inkwell. */
+  provenanceDropped?: number;
+}
+
+/**
+ * Provenance: one range of the document's Markdown (UTF-16 offsets, end exclusive) that the
+ * model wrote and the writer accepted. `text` is content.slice(start, end), kept so that a
+ * span can be found again when the file was edited outside the app.
+ */
+export const MAX_PROVENANCE_SPANS = 100_000;
+export const ProvenanceSpanSchema = z
+  .object({
+    start: z.number().int().min(0).max(MAX_DOCUMENT_CHARS),
+    end: z.number().int().min(0).max(MAX_DOCUMENT_CHARS),
+    text: z.string().max(MAX_DOCUMENT_CHARS),
+  })
+  .strict()
+  .refine((s) => s.end > s.start && s.text.length === s.end - s.start, 'a span has end > start and text of length end - start');
+export type ProvenanceSpan = z.infer<typeof ProvenanceSpanSchema>;
+export const ProvenanceSchema = z.array(ProvenanceSpanSchema).max(MAX_PROVENANCE_SPANS);
+
+/** Where a deleted document went: documents.restore brings it back. */
+export const TrashStamp = z.string().min(1).max(40).regex(/^[0-9TZ-]+$/, 'a trash stamp is digits, T, Z and dashes');
+
+export interface ExportedFile {
+  filename: string;
+  mime: string;
+  /** The file's bytes, base64-encoded (the transports carry JSON). */
+  base64: string;
 }
 
 /** Events of a generation stream, in order: any number of `token`, then exactly one `done` or `error`. */
@@ -178,14 +223,10 @@ export type GenerateEvent =
       outline?: OutlineResult;
       /** 'ideas' requests: distinct ideas parsed from every alternative, at most `ideas.n`. */
       ideas?: string[];
+      /** The name of the model that wrote this (its folder's name), so a caller can tell which model answered. */
+      model?: string;
     };
 
-/** Model ids double as folder names under <dataDir>/models: lower-case slugs only. */
-export const ModelId = z
-  .string()
-  .min(1)
-  .max(80)
-  .regex(/^[a-z0-9][a-z0-9-]*$/, 'a model id is lower-case letters, digits and dashes');
 export const MAX_PATH_CHARS = 4096;
 /** An absolute file-system path chosen by the user (import source, export target). */
 const UserPath = z
@@ -306,6 +347,62 @@ export type TrainingEvent =
       perplexityAfter: number | null;
     };
 
+/**
+ * Uploading manuscripts to the main process (browser mode and Electron alike: a page never
+ * learns a picked or dropped File's path). A file travels as base64 chunks of at most
+ * STAGE_CHUNK_BYTES, in order, into <dataDir>/training-inbox/; its staged path then goes to
+ * training.inspect / training.start like a typed one.
+ */
+export const STAGE_CHUNK_BYTES = 1024 * 1024;
+/** Per file: a long novel is a few MB of text; a .docx with pictures can be much more. */
+export const MAX_STAGED_FILE_BYTES = 100 * 1024 * 1024;
+/** The whole inbox (staged files plus uploads in flight). */
+export const MAX_INBOX_BYTES = 1024 * 1024 * 1024;
+/** What the training reader can read (main/engine/train/text-extract.ts). */
+export const TRAINING_FILE_EXTENSIONS = ['.txt', '.text', '.md', '.markdown', '.docx', '.odt'] as const;
+const StageId = z.string().regex(/^[a-f0-9]{32}$/, 'a stage id is 32 hex digits');
+const RunId = z.string().min(1).max(80);
+
+/** The run in progress, for a window that reattaches (training.watch replays its events). */
+export interface TrainingCurrent {
+  runId: string;
+  phase: 'preparing' | 'training' | 'paused';
+  step: number;
+  totalSteps: number;
+  baseModelId: string;
+  preset: TrainPresetName;
+  files: string[];
+}
+
+/** A run folder the app can continue: it has a checkpoint and did not finish (training.resumable). */
+export interface ResumableRun {
+  runId: string;
+  /** The name the fine-tune will get. */
+  name: string;
+  /** The step of its last checkpoint, and the run's planned steps. */
+  step: number;
+  totalSteps: number;
+  /** ISO 8601: when its last checkpoint (or record) was written. */
+  updatedAt: string;
+  /** crashed: the training worker died; cancelled: the writer stopped it; interrupted: the app quit mid-run. */
+  reason: 'crashed' | 'cancelled' | 'interrupted';
+}
+/** Run folders the app made: run-<date>-<time>-<hex> (newRunId); the only names resume and discard touch. */
+const RunFolderId = z.string().regex(/^run-[A-Za-z0-9-]{1,76}$/, 'not a run id');
+
+/** One checkpoint's sample of a fine-tune, from its run's metrics.jsonl. */
+export interface CheckpointSample {
+  step: number;
+  /** The latest validation loss at or before this step; null when the run had no validation. */
+  valLoss: number | null;
+  text: string;
+  /** Share of the sample's tokens that repeat the training text verbatim (0..1). */
+  copyRate: number;
+}
+
+/** The native file dialog (Electron only; browser mode answers 'unsupported' and the page uploads instead). */
+export type OpenFilesResult = { status: 'ok'; paths: string[] } | { status: 'cancelled' } | { status: 'unsupported' };
+
 /** A call: request schema + response type. `response` is a phantom, used only for its type. */
 interface CallDef<Req extends z.ZodType, Res> {
   kind: 'call';
@@ -340,14 +437,25 @@ export const contract = {
         id: DocumentId.optional(),
         title: z.string().max(MAX_TITLE_CHARS).optional(),
         content: z.string().max(MAX_DOCUMENT_CHARS),
+        /** Machine-written ranges of `content`; absent: none. Stored beside the file, never in it. */
+        provenance: ProvenanceSchema.optional(),
       })
       .strict(),
   ),
   /** Records unsaved changes so that a crash loses nothing; cleared by the next save. */
   'documents.journal': call<{ ok: true }>()(
-    z.object({ id: DocumentId, content: z.string().max(MAX_DOCUMENT_CHARS) }).strict(),
+    z.object({ id: DocumentId, content: z.string().max(MAX_DOCUMENT_CHARS), provenance: ProvenanceSchema.optional() }).strict(),
   ),
-  'documents.delete': call<{ ok: true }>()(z.object({ id: DocumentId }).strict()),
+  /** Moves the document to the trash; `stamp` names it there for documents.restore. */
+  'documents.delete': call<{ ok: true; stamp: string }>()(z.object({ id: DocumentId }).strict()),
+  /** Brings a deleted document back from the trash (under a new id if its old one was taken meanwhile). */
+  'documents.restore': call<DocumentMeta>()(z.object({ id: DocumentId, stamp: TrashStamp }).strict()),
+  /** Gives the document a title of its own; an empty title goes back to following its first line. */
+  'documents.rename': call<DocumentMeta>()(z.object({ id: DocumentId, title: z.string().max(MAX_TITLE_CHARS) }).strict()),
+  /** The document as a file to download; machine-written text is marked only when `provenance` is true. */
+  'documents.export': call<ExportedFile>()(
+    z.object({ id: DocumentId, format: z.enum(['md', 'docx']), provenance: z.boolean() }).strict(),
+  ),
   /** Memory, author's note and generation settings of one document (defaults when none are stored). */
   'documents.getSettings': call<DocumentSettings>()(z.object({ id: DocumentId }).strict()),
   'documents.setSettings': call<DocumentSettings>()(z.object({ id: DocumentId, settings: DocumentSettingsSchema }).strict()),
@@ -367,6 +475,8 @@ export const contract = {
         outline: OutlineRequest.optional(),
         /** 'ideas': the structured brief; without it the context is the premise. */
         ideas: IdeasRequest.optional(),
+        /** Runs on this installed model instead of the active one (compare, a document bound to a model); unknown ids are not_found. */
+        modelId: ModelId.optional(),
       })
       .strict(),
   ),
@@ -410,6 +520,40 @@ export const contract = {
   'training.pause': call<{ ok: true }>()(z.object({ runId: z.string().min(1).max(80) }).strict()),
   'training.resume': call<{ ok: true }>()(z.object({ runId: z.string().min(1).max(80) }).strict()),
   'training.cancel': call<{ ok: true }>()(z.object({ runId: z.string().min(1).max(80) }).strict()),
+  /** The running run (null when none): a reloaded window reattaches with training.watch. */
+  'training.current': call<TrainingCurrent | null>()(Empty),
+  /** Replays the run's events so far (from the service's memory), then streams the rest; cancelling only detaches. */
+  'training.watch': stream<TrainingEvent>()(z.object({ runId: RunId }).strict()),
+  /** Runs with a checkpoint that did not finish (crashed, cancelled, or the app quit), newest first. */
+  'training.resumable': call<ResumableRun[]>()(Empty),
+  /** Continues such a run from its last checkpoint with its recorded files and settings; the same events as training.start. */
+  'training.resumeRun': stream<TrainingEvent>()(z.object({ runId: RunFolderId }).strict()),
+  /** Deletes a resumable run's folder (checkpoints included); a running or finished run is refused. */
+  'training.discard': call<{ ok: true }>()(z.object({ runId: RunFolderId }).strict()),
+  /** Opens an upload; the name is sanitised (the answer has the name it will get). */
+  'training.stageBegin': call<{ stageId: string; name: string }>()(
+    z.object({ name: z.string().min(1).max(1024), size: z.number().int().min(0).max(MAX_STAGED_FILE_BYTES) }).strict(),
+  ),
+  /** Chunk `index` (0, 1, 2… in order) of at most STAGE_CHUNK_BYTES, base64. */
+  'training.stageChunk': call<{ received: number }>()(
+    z
+      .object({
+        stageId: StageId,
+        index: z.number().int().min(0).max(Math.ceil(MAX_STAGED_FILE_BYTES / STAGE_CHUNK_BYTES)),
+        base64: z.string().max(Math.ceil(STAGE_CHUNK_BYTES / 3) * 4).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64'),
+      })
+      .strict(),
+  ),
+  /** Checks the size (and the sha256 when given), then moves the file into place atomically. */
+  'training.stageEnd': call<{ path: string; name: string; size: number }>()(
+    z.object({ stageId: StageId, sha256: z.string().regex(/^[a-f0-9]{64}$/).optional() }).strict(),
+  ),
+  /** Drops an upload and its partial file; unknown ids are ignored. */
+  'training.stageCancel': call<{ ok: true }>()(z.object({ stageId: StageId }).strict()),
+  /** "Samples by step" of a fine-tune: one per checkpoint sample of its run ([] for models without a run). */
+  'models.samples': call<CheckpointSample[]>()(z.object({ id: ModelId }).strict()),
+  /** Electron: the native open dialog for manuscripts. Browser mode: 'unsupported'. */
+  'dialog.openFiles': call<OpenFilesResult>()(z.object({ purpose: z.literal('training') }).strict()),
 } as const;
 
 export type Contract = typeof contract;

@@ -23,12 +23,18 @@ import {
   type DocumentContent,
   type DocumentMeta,
   type DocumentSettings,
+  type ExportedFile,
+  type ProvenanceSpan,
   type GenerateEvent,
   type CatalogueItem,
   type DownloadEvent,
   type ModelInfo,
   type DatasetReport,
   type TrainingEvent,
+  type TrainingCurrent,
+  type ResumableRun,
+  type CheckpointSample,
+  type OpenFilesResult,
 } from '../common/contract';
 import { ServiceError, toApiError } from './services/service-error';
 
@@ -52,6 +58,18 @@ export interface TrainingRouterService {
   pause(runId: string): { ok: true };
   resume(runId: string): { ok: true };
   cancel(runId: string): { ok: true };
+  currentRun(): TrainingCurrent | null;
+  watch(runId: string, onEvent: (event: TrainingEvent) => void, signal: AbortSignal): Promise<Result<TrainingEvent>>;
+  resumable(): Promise<ResumableRun[]>;
+  resumeRun(runId: string, onEvent: (event: TrainingEvent) => void, signal: AbortSignal): Promise<Result<TrainingEvent>>;
+  discard(runId: string): Promise<{ ok: true }>;
+  samples(modelId: string): Promise<CheckpointSample[]>;
+  inbox: {
+    begin(request: { name: string; size: number }): Promise<{ stageId: string; name: string }>;
+    chunk(request: { stageId: string; index: number; base64: string }): Promise<{ received: number }>;
+    end(request: { stageId: string; sha256?: string }): Promise<{ path: string; name: string; size: number }>;
+    cancel(stageId: string): Promise<{ ok: true }>;
+  };
 }
 
 /** What the router needs from the services; the real ones are wired in serve.ts / index.ts. */
@@ -61,9 +79,12 @@ export interface RouterServices {
   documents: {
     list(): Promise<DocumentMeta[]>;
     open(id: string): Promise<DocumentContent>;
-    save(request: { id?: string; title?: string; content: string }): Promise<DocumentMeta>;
-    journal(id: string, content: string): Promise<{ ok: true }>;
-    delete(id: string): Promise<{ ok: true }>;
+    save(request: ParsedRequestOf<'documents.save'>): Promise<DocumentMeta>;
+    journal(id: string, content: string, provenance?: ProvenanceSpan[]): Promise<{ ok: true }>;
+    delete(id: string): Promise<{ ok: true; stamp: string }>;
+    restore(id: string, stamp: string): Promise<DocumentMeta>;
+    rename(id: string, title: string): Promise<DocumentMeta>;
+    export(id: string, format: 'md' | 'docx', provenance: boolean): Promise<ExportedFile>;
     getSettings(id: string): Promise<DocumentSettings>;
     setSettings(id: string, settings: DocumentSettings): Promise<DocumentSettings>;
   };
@@ -77,6 +98,8 @@ export interface RouterServices {
   };
   models?: ModelsRouterService;
   training?: TrainingRouterService;
+  /** The native file dialog: Electron's transport answers dialog.openFiles itself (main/ipc.ts); absent means 'unsupported'. */
+  dialog?: { openFiles(request: ParsedRequestOf<'dialog.openFiles'>): Promise<OpenFilesResult> };
 }
 
 /** Read once: the end-to-end tests start the server with it; the app never sets it. */
@@ -207,8 +230,11 @@ export function createRouter(services: RouterServices): Router {
     'documents.list': () => services.documents.list(),
     'documents.open': (request) => services.documents.open(request.id),
     'documents.save': (request) => services.documents.save(request),
-    'documents.journal': (request) => services.documents.journal(request.id, request.content),
+    'documents.journal': (request) => services.documents.journal(request.id, request.content, request.provenance),
     'documents.delete': (request) => services.documents.delete(request.id),
+    'documents.restore': (request) => services.documents.restore(request.id, request.stamp),
+    'documents.rename': (request) => services.documents.rename(request.id, request.title),
+    'documents.export': (request) => services.documents.export(request.id, request.format, request.provenance),
     'documents.getSettings': (request) => services.documents.getSettings(request.id),
     'documents.setSettings': (request) => services.documents.setSettings(request.id, request.settings),
     'engine.countTokens': async (request) => {
@@ -235,12 +261,23 @@ export function createRouter(services: RouterServices): Router {
     'training.pause': (request) => training().pause(request.runId),
     'training.resume': (request) => training().resume(request.runId),
     'training.cancel': (request) => training().cancel(request.runId),
+    'training.current': () => training().currentRun(),
+    'training.resumable': () => training().resumable(),
+    'training.discard': (request) => training().discard(request.runId),
+    'training.stageBegin': (request) => training().inbox.begin(request),
+    'training.stageChunk': (request) => training().inbox.chunk(request),
+    'training.stageEnd': (request) => training().inbox.end(request),
+    'training.stageCancel': (request) => training().inbox.cancel(request.stageId),
+    'models.samples': (request) => training().samples(request.id),
+    'dialog.openFiles': (request) => services.dialog?.openFiles(request) ?? { status: 'unsupported' },
   };
 
   const streams: StreamHandlers = {
     'engine.generate': (request, onEvent, signal) => services.engine.generate(request, onEvent, signal),
     'models.download': (request, onEvent, signal) => models().download(request.name, onEvent, signal),
     'training.start': (request, onEvent, signal) => training().start(request, onEvent, signal),
+    'training.watch': (request, onEvent, signal) => training().watch(request.runId, onEvent, signal),
+    'training.resumeRun': (request, onEvent, signal) => training().resumeRun(request.runId, onEvent, signal),
   };
 
   return {

@@ -107,6 +107,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     workerPath: options.workerPath,
     init: { modelDir: (options.modelDirExplicit ? null : models.registry.active()?.path) ?? options.modelDir, ...(options.backend ? { backend: options.backend } : {}) },
     log,
+    // A request's modelId (compare, a document bound to a model) is looked up in the library on each request, so a deleted model is not_found at once.
+    resolveModel: (id) => models.registry.get(id),
   });
   engine.start();
   // Fine-tunes run in their own worker, one at a time, so suggestions keep flowing meanwhile.
@@ -117,7 +119,13 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     models: { get: (id) => models.registry.get(id), active: () => models.registry.active(), addFinetune: (r) => models.addFinetune(r) },
     ...(options.backend ? { backend: options.backend } : {}),
     ...(trainOverrides ? { defaultOverrides: trainOverrides } : {}),
+    log,
   });
+  // Uploads left by an earlier session (a crash, a closed window) are swept once they are a day old.
+  await training.inbox.sweep().then(
+    (n) => n > 0 && log(`training: removed ${n} stale upload folder(s) from ${training.inbox.root}`),
+    (err: unknown) => log(`training: could not sweep ${training.inbox.root}: ${String(err)}`),
+  );
 
   const router = createRouter({
     appInfo: () => {

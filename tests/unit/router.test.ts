@@ -27,6 +27,9 @@ function fakeServices() {
       }),
       getSettings: vi.fn(async () => structuredClone(DEFAULT_DOCUMENT_SETTINGS)),
       setSettings: vi.fn(async (_id: string, s: DocumentSettings) => s),
+      restore: vi.fn(async (id: string) => ({ id, title: 't', updatedAt: 1, words: 0 })),
+      rename: vi.fn(async (id: string, title: string) => ({ id, title, updatedAt: 1, words: 0, titled: true })),
+      export: vi.fn(async () => ({ filename: 'a.md', mime: 'text/markdown', base64: '' })),
     },
     engine: {
       countTokens: vi.fn(async (texts: string[]): Promise<Result<{ counts: number[]; model: string | null }>> => ({

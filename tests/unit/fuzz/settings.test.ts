@@ -36,6 +36,7 @@ const plausible: Record<keyof Settings, fc.Arbitrary<unknown>> = {
   documentsDir: fc.oneof(fc.constantFrom('', '/tmp/docs', 'relative/dir', '/a\u0000b', 'C:\\Docs'), fc.string()),
   autosaveDelayMs: fc.oneof(fc.integer({ min: 0, max: 70_000 }), fc.constantFrom(-1, 1.5, NaN, Infinity, '2000')),
   ghostText: fc.oneof(fc.boolean(), fc.constantFrom(0, 'true', null)),
+  showProvenance: fc.oneof(fc.boolean(), fc.constantFrom(1, 'false', null, undefined)),
   suggestDelayMs: fc.oneof(fc.integer({ min: 0, max: 6_000 }), fc.constantFrom(-0, 1e9, '300')),
   generation: fc.oneof(
     fc.record(
@@ -58,6 +59,7 @@ const validValues: Record<keyof Settings, fc.Arbitrary<unknown>> = {
   documentsDir: fc.constantFrom('', '/tmp/inkwell docs', '/home/écrivain/文書'),
   autosaveDelayMs: fc.integer({ min: 500, max: 60_000 }),
   ghostText: fc.boolean(),
+  showProvenance: fc.boolean(),
   suggestDelayMs: fc.integer({ min: 50, max: 5_000 }),
   generation: fc.record(
     { maxTokens: fc.integer({ min: 1, max: 1024 }), temperature: fc.double({ min: 0, max: 5, noNaN: true }), n: fc.integer({ min: 1, max: 8 }) },
