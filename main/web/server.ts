@@ -42,6 +42,13 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
+/** A peer address as Node reports it (IPv4-mapped IPv6 included) that is this machine's loopback. */
+export function isLoopbackPeer(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return v4 === '::1' || /^127\.\d+\.\d+\.\d+$/.test(v4);
+}
+
 function formatHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
@@ -101,6 +108,16 @@ export async function serve(router: Router, options: ServeOptions): Promise<Runn
       (err: unknown) => reply(500, `internal error: ${err instanceof Error ? err.message : String(err)}`),
     );
   });
+
+  // Without --allow-remote only this machine may talk to us, whatever address reached the socket:
+  // a peer that is not loopback is cut before it can send a byte of HTTP.
+  if (!options.allowRemote) {
+    server.on('connection', (socket) => {
+      if (isLoopbackPeer(socket.remoteAddress)) return;
+      log(`connection from ${socket.remoteAddress ?? 'an unknown address'} refused: not loopback`);
+      socket.destroy();
+    });
+  }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   server.on('upgrade', (req, socket, head) => {
