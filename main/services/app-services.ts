@@ -19,6 +19,7 @@ import { ServiceError } from './service-error';
 import { SettingsService } from './settings';
 import { testTrainOverrides, trainWorkerPathBeside, TrainingService } from './training';
 import { workerJobRunner } from '../training-host';
+import { filesOfResumableRuns } from './training-runs';
 
 const TestCatalogue = z.array(
   z.object({
@@ -121,11 +122,15 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     ...(trainOverrides ? { defaultOverrides: trainOverrides } : {}),
     log,
   });
-  // Uploads left by an earlier session (a crash, a closed window) are swept once they are a day old.
-  await training.inbox.sweep().then(
-    (n) => n > 0 && log(`training: removed ${n} stale upload folder(s) from ${training.inbox.root}`),
-    (err: unknown) => log(`training: could not sweep ${training.inbox.root}: ${String(err)}`),
-  );
+  // Uploads left by an earlier session (a crash, a closed window) are swept once they are a day old,
+  // except those an interrupted run still needs to resume.
+  await filesOfResumableRuns(options.dataDir)
+    .catch((): string[] => [])
+    .then((keep) => training.inbox.sweep(undefined, keep))
+    .then(
+      (n) => n > 0 && log(`training: removed ${n} stale upload folder(s) from ${training.inbox.root}`),
+      (err: unknown) => log(`training: could not sweep ${training.inbox.root}: ${String(err)}`),
+    );
 
   const router = createRouter({
     appInfo: () => {

@@ -190,12 +190,14 @@ export class TrainingInbox {
   }
 
   /** Startup: removes inbox folders last changed more than `maxAgeMs` ago (uploads left by an earlier session). */
-  async sweep(maxAgeMs = INBOX_MAX_AGE_MS): Promise<number> {
+  async sweep(maxAgeMs = INBOX_MAX_AGE_MS, keep: readonly string[] = []): Promise<number> {
     const now = (this.options.now ?? Date.now)();
     let removed = 0;
     for (const entry of await this.entries()) {
       if (this.stages.has(entry)) continue;
       const dir = path.join(this.root, entry);
+      // An interrupted run that can still be resumed needs its manuscripts, however old.
+      if (keep.some((file) => path.resolve(file).startsWith(dir + path.sep))) continue;
       const stat = await fs.lstat(dir).catch(() => null);
       if (!stat || now - stat.mtimeMs <= maxAgeMs) continue;
       await fs.rm(dir, { recursive: true, force: true });

@@ -100,6 +100,17 @@ export async function resumableRun(runDir: string): Promise<(ResumableRun & { re
 
 /** Every resumable run under <dataDir>/runs, newest first; `skip` is the run in progress. */
 export async function listResumable(dataDir: string, skip: string | null): Promise<ResumableRun[]> {
+  return (await resumableRecords(dataDir, skip))
+    .map(({ record: _record, ...run }) => run)
+    .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+}
+
+/** The manuscript files that resumable runs still need (kept by the inbox sweep). */
+export async function filesOfResumableRuns(dataDir: string): Promise<string[]> {
+  return (await resumableRecords(dataDir, null)).flatMap((r) => r.record.files);
+}
+
+async function resumableRecords(dataDir: string, skip: string | null): Promise<(ResumableRun & { record: RunRecord })[]> {
   let entries: string[];
   try {
     entries = await fs.readdir(runsRoot(dataDir));
@@ -114,10 +125,7 @@ export async function listResumable(dataDir: string, skip: string | null): Promi
       return run && run.runId === e ? run : null;
     }),
   );
-  return found
-    .filter((r): r is NonNullable<typeof r> => r !== null)
-    .map(({ record: _record, ...run }) => run)
-    .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  return found.filter((r): r is NonNullable<typeof r> => r !== null);
 }
 
 /** The first of the files that is gone (uploaded copies are swept after a day), or null. */

@@ -176,4 +176,15 @@ describe('TrainingInbox', () => {
     expect(await inboxFiles()).toEqual([`${path.basename(path.dirname(fresh.path))}/new.txt`]);
     expect(await new TrainingInbox({ dataDir: path.join(dataDir, 'none') }).sweep()).toBe(0);
   });
+
+  test('the sweep keeps an old upload that a resumable run still needs', async () => {
+    const inbox = new TrainingInbox({ dataDir });
+    const needed = await upload(inbox, 'needed.txt', Buffer.from('n'));
+    const stale = await upload(inbox, 'stale.txt', Buffer.from('s'));
+    const dayAndMore = new Date(Date.now() - 25 * 3600_000);
+    for (const f of [needed, stale]) await fs.utimes(path.dirname(f.path), dayAndMore, dayAndMore);
+    expect(await inbox.sweep(undefined, [needed.path])).toBe(1);
+    expect(await fs.readFile(needed.path, 'utf8')).toBe('n');
+    await expect(fs.access(stale.path)).rejects.toThrow();
+  });
 });
