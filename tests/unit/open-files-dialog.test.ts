@@ -17,7 +17,7 @@ describe('openFilesHandler', () => {
     expect(asked).toEqual([
       {
         window: 'win-1',
-        options: expect.objectContaining({ properties: ['openFile', 'multiSelections'], filters: [{ name: 'Manuscripts', extensions: ['txt', 'text', 'md', 'markdown', 'docx'] }] }),
+        options: expect.objectContaining({ properties: ['openFile', 'multiSelections'], filters: [{ name: 'Manuscripts', extensions: ['txt', 'text', 'md', 'markdown', 'docx', 'odt'] }] }),
       },
     ]);
   });
