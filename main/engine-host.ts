@@ -154,22 +154,16 @@ export class EngineHost {
    * the tensors are; this thread's tfjs, if any, knows nothing of them). For the soak test.
    */
   stats(): Promise<Result<EngineStats>> {
-    if (this.stopping) return Promise.resolve(failure('engine_crashed', 'the engine is shutting down'));
-    let worker: Worker;
-    try {
-      worker = this.ensureWorker();
-    } catch (err) {
-      return Promise.resolve(failure('engine_crashed', `could not start the engine worker ${this.options.workerPath}: ${messageOf(err)}`));
-    }
-    const id = String(this.nextId++);
-    return new Promise((resolve) => {
-      this.statting.set(id, resolve);
-      this.post(worker, { type: 'stats', id });
-    });
+    return this.ask(this.statting, (id) => ({ type: 'stats', id }));
   }
 
   /** Counts tokens of each text with the loaded model's tokenizer (for the context inspector). */
   countTokens(texts: string[]): Promise<Result<TokenCounts>> {
+    return this.ask(this.counting, (id) => ({ type: 'count', id, texts }));
+  }
+
+  /** One request/answer round trip with the worker; `pending` is where its answer is awaited. */
+  private ask<T>(pending: Map<string, (result: Result<T>) => void>, message: (id: string) => ToWorker): Promise<Result<T>> {
     if (this.stopping) return Promise.resolve(failure('engine_crashed', 'the engine is shutting down'));
     let worker: Worker;
     try {
@@ -179,8 +173,8 @@ export class EngineHost {
     }
     const id = String(this.nextId++);
     return new Promise((resolve) => {
-      this.counting.set(id, resolve);
-      this.post(worker, { type: 'count', id, texts });
+      pending.set(id, resolve);
+      this.post(worker, message(id));
     });
   }
 
