@@ -83,13 +83,18 @@ export class BatchSource {
     return { batch: { tokens, B, T: this.T }, cursor: { epoch, index } };
   }
 
-  /** Every block in stream order, in micro-batches of up to B (validation). */
+  /**
+   * Blocks in stream order, in micro-batches of up to B (validation). With more blocks than
+   * `maxBlocks`, an evenly spaced subset: the held-out stream is the documents' tails one after
+   * another, so its first blocks would be the first documents only.
+   */
   *sequential(B: number, maxBlocks = Infinity): Generator<MicroBatch> {
     const n = Math.min(this.blocks, maxBlocks);
+    const blockAt = (i: number): number => (n === this.blocks ? i : Math.floor((i * this.blocks) / n));
     for (let i0 = 0; i0 < n; i0 += B) {
       const rows = Math.min(B, n - i0);
       const tokens = new Int32Array(rows * (this.T + 1));
-      for (let r = 0; r < rows; r++) copyBlock(this.stream, this.T, i0 + r, tokens, r * (this.T + 1));
+      for (let r = 0; r < rows; r++) copyBlock(this.stream, this.T, blockAt(i0 + r), tokens, r * (this.T + 1));
       yield { tokens, B: rows, T: this.T };
     }
   }

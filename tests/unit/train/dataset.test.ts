@@ -112,6 +112,16 @@ describe('batches', () => {
     expect([...all[0].tokens.subarray(11, 22)]).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
   });
 
+  test('validation capped below its size spreads over the whole held-out stream, not its start', () => {
+    const long = Int32Array.from({ length: 10 * 100 + 1 }, (_, i) => i);
+    const src = new BatchSource(long, 10, 1);
+    expect(src.blocks).toBe(100);
+    const firsts = [...src.sequential(2, 4)].flatMap((b) => Array.from({ length: b.B }, (_, r) => b.tokens[r * 11]));
+    expect(firsts).toEqual([0, 250, 500, 750]);
+    // Uncapped, every block in order, as before.
+    expect([...src.sequential(50)].flatMap((b) => Array.from({ length: b.B }, (_, r) => b.tokens[r * 11]))).toEqual(Array.from({ length: 100 }, (_, i) => i * 10));
+  });
+
   test('the order is a permutation per epoch, fixed by seed and epoch', () => {
     expect([...epochOrder(8, 5, 0)].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect([...epochOrder(8, 5, 0)]).toEqual([...epochOrder(8, 5, 0)]);
