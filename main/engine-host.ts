@@ -104,12 +104,9 @@ export class EngineHost {
     if (signal?.aborted) return Promise.resolve(failure('aborted', 'generation cancelled before it started'));
     const target = this.targetOf(request.modelId);
     if (target !== undefined && !target.ok) return Promise.resolve(target);
-    let worker: Worker;
-    try {
-      worker = this.ensureWorker();
-    } catch (err) {
-      return Promise.resolve(failure('engine_crashed', `could not start the engine worker ${this.options.workerPath}: ${messageOf(err)}`));
-    }
+    const started = this.startedWorker();
+    if (!started.ok) return Promise.resolve(started);
+    const worker = started.value;
     const id = String(this.nextId++);
     return new Promise((resolve) => {
       let graceTimer: NodeJS.Timeout | undefined;
@@ -165,17 +162,22 @@ export class EngineHost {
   /** One request/answer round trip with the worker; `pending` is where its answer is awaited. */
   private ask<T>(pending: Map<string, (result: Result<T>) => void>, message: (id: string) => ToWorker): Promise<Result<T>> {
     if (this.stopping) return Promise.resolve(failure('engine_crashed', 'the engine is shutting down'));
-    let worker: Worker;
-    try {
-      worker = this.ensureWorker();
-    } catch (err) {
-      return Promise.resolve(failure('engine_crashed', `could not start the engine worker ${this.options.workerPath}: ${messageOf(err)}`));
-    }
+    const started = this.startedWorker();
+    if (!started.ok) return Promise.resolve(started);
     const id = String(this.nextId++);
     return new Promise((resolve) => {
       pending.set(id, resolve);
-      this.post(worker, message(id));
+      this.post(started.value, message(id));
     });
+  }
+
+  /** The running worker, started now if need be; a failed start is engine_crashed with its cause. */
+  private startedWorker(): Result<Worker> {
+    try {
+      return { ok: true, value: this.ensureWorker() };
+    } catch (err) {
+      return failure('engine_crashed', `could not start the engine worker ${this.options.workerPath}: ${messageOf(err)}`);
+    }
   }
 
   /**

@@ -2,8 +2,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SourceTensor } from '../../../main/engine/gpt2-weights';
+import { disposeCache } from '../../../main/engine/kv-cache';
 import { parseModelConfig, type ModelConfig } from '../../../main/engine/model-config';
 import { readSafetensors } from '../../../main/engine/safetensors';
+import type { LanguageModel } from '../../../main/engine/types';
 
 export const FIXTURE_MODELS = path.resolve('tests/fixtures/models');
 
@@ -20,4 +22,21 @@ export function argmax(row: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
   return best;
+}
+
+/** `n` greedy tokens after `ids`, one forward per token through the KV cache; every tensor is freed. */
+export function greedy(model: LanguageModel, ids: number[], n: number): number[] {
+  let { logits, cache } = model.forward([ids], null);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const next = argmax(logits.dataSync());
+    out.push(next);
+    logits.dispose();
+    const step = model.forward([[next]], cache);
+    disposeCache(cache);
+    ({ logits, cache } = step);
+  }
+  logits.dispose();
+  disposeCache(cache);
+  return out;
 }

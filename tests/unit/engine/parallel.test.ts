@@ -9,7 +9,7 @@ import type { Worker } from 'node:worker_threads';
 import { initBackend } from '../../../main/engine/backend';
 import { GPT2 } from '../../../main/engine/gpt2';
 import type { SourceTensor } from '../../../main/engine/gpt2-weights';
-import { argmax, FIXTURE_MODELS as MODELS, loadVariant } from './fixture-weights';
+import { FIXTURE_MODELS as MODELS, greedy, loadVariant } from './fixture-weights';
 import { cacheBytes, cloneCache, disposeCache, makeCache, selectRows, sliceCache } from '../../../main/engine/kv-cache';
 import { cloneCache as prefixCloneCache } from '../../../main/engine/prefix-cache';
 import type { ModelConfig } from '../../../main/engine/model-config';
@@ -17,7 +17,7 @@ import { loadModelFolder } from '../../../main/engine/model-loader';
 import { generate } from '../../../main/engine/generate';
 import { Gpt2Tokenizer } from '../../../main/engine/tokenizer';
 import { ParallelGPT2 } from '../../../main/engine/parallel/parallel-model';
-import type { KVCache, LanguageModel } from '../../../main/engine/types';
+import type { KVCache } from '../../../main/engine/types';
 
 const REFERENCE = JSON.parse(readFileSync('tests/fixtures/reference/tiny.json', 'utf8')) as {
   cases: { ids: number[]; lastArgmax: number; greedy: number[] }[];
@@ -38,22 +38,6 @@ function relErr(a: tf.Tensor, b: tf.Tensor): number {
     scale = Math.max(scale, Math.abs(y[i]));
   }
   return diff / scale;
-}
-
-function greedy(model: LanguageModel, ids: number[], n: number): number[] {
-  let { logits, cache } = model.forward([ids], null);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const next = argmax(logits.dataSync());
-    out.push(next);
-    logits.dispose();
-    const step = model.forward([[next]], cache);
-    disposeCache(cache);
-    ({ logits, cache } = step);
-  }
-  logits.dispose();
-  disposeCache(cache);
-  return out;
 }
 
 /** Runs the same calls on both models and checks every logits tensor agrees to 1e-5 relative. */
