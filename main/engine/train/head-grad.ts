@@ -7,7 +7,9 @@
  *
  * Cross-entropy gradient without autograd: dlogits = (softmax − onehot) · scale,
  * where `scale` is 1 / (tokens in the optimizer step) so that micro-batch
- * gradients simply add up. The head weight's gradient is produced as (V, C),
+ * gradients simply add up. The one-hot is never materialised: (V)-wide
+ * one-hots, their cast and the elementwise passes over them cost more than
+ * the matmuls for the small built-in model. The head weight's gradient is produced as (V, C),
  * the layout of wte.weight / lm_head.weight in the checkpoint, one chunk of
  * rows at a time through `onHeadGrad`.
  */
@@ -35,6 +37,26 @@ export interface HeadResult {
   dLnfB?: tf.Tensor1D;
 }
 
+/**
+ * One chunk's head gradient, (V, C): `dense` plus, for each i, `rowUpdates[i]` added to row
+ * `rows[i]` (the one-hot part of dlogits, kept sparse; rows may repeat).
+ */
+export interface HeadGrad {
+  dense: tf.Tensor2D;
+  rows: Int32Array;
+  rowUpdates: tf.Tensor2D; // (n, C)
+}
+
+/** (n, 2) int32 [[0, t0], [1, t1], …] for gatherND. */
+function targetIndices(rowTargets: Int32Array): tf.Tensor2D {
+  const idx = new Int32Array(rowTargets.length * 2);
+  for (let i = 0; i < rowTargets.length; i++) {
+    idx[2 * i] = i;
+    idx[2 * i + 1] = rowTargets[i];
+  }
+  return tf.tensor2d(idx, [rowTargets.length, 2], 'int32');
+}
+
 export function headChunkRows(vocabSize: number, rows: number): number {
   return Math.max(1, Math.min(rows, Math.floor(HEAD_CHUNK_FLOATS / vocabSize)));
 }
@@ -56,7 +78,7 @@ export function headLoss(
   x: tf.Tensor2D,
   targets: Int32Array,
   h: HeadTensors,
-  opts: { grad: boolean; scale: number; wantLnf: boolean; onHeadGrad?: (dHead: tf.Tensor2D) => void },
+  opts: { grad: boolean; scale: number; wantLnf: boolean; onHeadGrad?: (g: HeadGrad) => void },
 ): HeadResult {
   const [N, C] = x.shape;
   const V = h.headCV.shape[1];
@@ -69,19 +91,31 @@ export function headLoss(
   try {
     for (let r0 = 0; r0 < N; r0 += chunk) {
       const n = Math.min(chunk, N - r0);
+      const rowTargets = targets.subarray(r0, r0 + n);
       const out = tf.tidy(() => {
         const xs = n === N ? x : tf.slice(x, [r0, 0], [n, C]);
         const ln = layerNormForward(xs, h.lnfW, h.lnfB, h.eps);
         const logits = tf.matMul(ln.y, h.headCV); //                                    (n, V)
-        // int32 then cast: wasm 4.22's OneHot with dtype float32 writes the int bit pattern (1 → 1.4e-45).
-        const oh = tf.cast(tf.oneHot(tf.tensor1d(targets.subarray(r0, r0 + n), 'int32'), V), 'float32'); // (n, V)
-        const nll = tf.sum(tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, oh), 1)));
+        const picked = tf.gatherND(logits, targetIndices(rowTargets)) as tf.Tensor1D; // logit of each target (n)
+        // log Σ exp(logits) from the softmax: its largest value is exactly exp(max − lse) ≥ 1/V, so
+        // lse = max − log(max p) never underflows; the wasm Softmax kernel is vectorised, its Exp is not.
+        const p = tf.softmax(logits); //                                                  (n, V)
+        const lse = tf.sub(tf.max(logits, 1), tf.log(tf.max(p, 1)));
+        const nll = tf.sum(tf.sub(lse, picked));
         if (!opts.grad) return { nll };
-        const dlogits = tf.mul(tf.sub(tf.softmax(logits), oh), opts.scale); //         (n, V)
-        const dy = tf.matMul(dlogits, h.headVC) as tf.Tensor2D; //                                      (n, C)
+        // dlogits = (p − onehot) · scale, never built densely: the one-hot part is a gather of the
+        // targets' head rows for dx and a sparse row update for the head gradient (`HeadGrad.rowUpdates`).
+        const targetRows = tf.tensor1d(rowTargets, 'int32');
+        const dy = tf.mul(tf.sub(tf.matMul(p, h.headVC), tf.gather(h.headVC, targetRows)), opts.scale) as tf.Tensor2D; // (n, C)
         const lnb = layerNormBackward(dy, h.lnfW, ln.saved, opts.wantLnf);
-        const dh = opts.onHeadGrad ? (tf.matMul(tf.transpose(dlogits), ln.y) as tf.Tensor2D) : undefined; // (V, C)
-        return { nll, dx: lnb.dx, dh, dw: lnb.dw, db: lnb.db };
+        let dh: tf.Tensor2D | undefined;
+        let rowUpdates: tf.Tensor2D | undefined;
+        if (opts.onHeadGrad) {
+          const scaled = tf.mul(ln.y, opts.scale) as tf.Tensor2D; //                       (n, C)
+          dh = tf.matMul(tf.transpose(p), scaled) as tf.Tensor2D; //                     (V, C)
+          rowUpdates = tf.neg(scaled) as tf.Tensor2D;
+        }
+        return { nll, dx: lnb.dx, dh, rowUpdates, dw: lnb.dw, db: lnb.db };
       });
       nllSum += scalarValue(out.nll);
       tf.dispose(out.nll);
@@ -90,9 +124,9 @@ export function headLoss(
       // the heap would hold three 154 MB copies at once for GPT-2.
       if (out.dh) {
         try {
-          opts.onHeadGrad!(out.dh as tf.Tensor2D);
+          opts.onHeadGrad!({ dense: out.dh, rows: rowTargets, rowUpdates: out.rowUpdates! });
         } finally {
-          out.dh.dispose();
+          tf.dispose([out.dh, out.rowUpdates!]);
         }
       }
       if (out.dw) dLnfW = accumulate(dLnfW, out.dw);

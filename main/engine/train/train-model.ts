@@ -15,7 +15,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BLOCK_PARAM_NAMES, blockBackward, blockForward, disposeBlockSaved, type BlockParamName, type BlockSaved, type BlockTensors, type BlockContext } from './block-grad';
 import { embedBackward, embedLookup } from './embedding-grad';
-import { headLoss, type HeadTensors } from './head-grad';
+import { headLoss, type HeadGrad, type HeadTensors } from './head-grad';
 import type { ParamStore } from './params';
 import { causalMaskTT } from './train-ops';
 
@@ -181,7 +181,14 @@ export class TrainModel {
         x.dispose();
         x = r.out;
       }
-      const onHeadGrad = this.headTrains ? (d: tf.Tensor2D) => addInto(this.headName, d) : undefined;
+      const onHeadGrad = this.headTrains
+        ? (g: HeadGrad) => {
+            addInto(this.headName, g.dense);
+            const acc = grads.get(this.headName);
+            // The same scatter-add as the embedding's gradient: row rows[i] += rowUpdates[i].
+            if (acc) embedBackward(g.rows, 1, g.rowUpdates.dataSync() as Float32Array, this.store.config.nEmbd, acc, null);
+          }
+        : undefined;
       const head = headLoss(x, targets, this.headTensors(), { grad: true, scale, wantLnf: true, onHeadGrad });
       x.dispose();
       x = undefined;
@@ -227,3 +234,4 @@ export class TrainModel {
     this.masks.clear();
   }
 }
+
