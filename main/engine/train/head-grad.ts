@@ -12,6 +12,12 @@
  * the matmuls for the small built-in model. The head weight's gradient is produced as (V, C),
  * the layout of wte.weight / lm_head.weight in the checkpoint, one chunk of
  * rows at a time through `onHeadGrad`.
+ *
+ * Memory: the head weight lives in the heap once, as (C, V), and is the left operand of every
+ * product but the logits'. tfjs-backend-wasm caches an XNNPACK operator per right-hand
+ * operand, holding a packed copy of it until that tensor is disposed: a (V, C) copy used as
+ * the right operand of dx = p · W_head cost 154 MB for its upload plus 154 MB packed, for the
+ * whole run (GPT-2 124M). dxᵀ = W_head(C, V) · pᵀ packs only the chunk's pᵀ, freed with it.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { layerNormBackward, layerNormForward } from './train-ops';
@@ -22,10 +28,8 @@ export const HEAD_CHUNK_FLOATS = 8_000_000;
 export interface HeadTensors {
   lnfW: tf.Tensor1D;
   lnfB: tf.Tensor1D;
-  /** (C, V): logits = x @ headCV with no transpose flag. */
+  /** (C, V): logits = x @ headCV and dxᵀ = headCV @ dlogitsᵀ, with no transpose flag. */
   headCV: tf.Tensor2D;
-  /** (V, C): dx = dlogits @ headVC. */
-  headVC: tf.Tensor2D;
   eps: number;
 }
 
@@ -104,15 +108,18 @@ export function headLoss(
         const nll = tf.sum(tf.sub(lse, picked));
         if (!opts.grad) return { nll };
         // dlogits = (p − onehot) · scale, never built densely: the one-hot part is a gather of the
-        // targets' head rows for dx and a sparse row update for the head gradient (`HeadGrad.rowUpdates`).
-        const targetRows = tf.tensor1d(rowTargets, 'int32');
-        const dy = tf.mul(tf.sub(tf.matMul(p, h.headVC), tf.gather(h.headVC, targetRows)), opts.scale) as tf.Tensor2D; // (n, C)
+        // targets' head columns for dx and a sparse row update for the head gradient (`HeadGrad.rowUpdates`).
+        // Transposed so that the head weight stays the left operand (see the file's comment).
+        const pT = tf.transpose(p); //                                                     (V, n)
+        const targetCols = tf.tensor1d(rowTargets, 'int32');
+        const dyT = tf.mul(tf.sub(tf.matMul(h.headCV, pT), tf.gather(h.headCV, targetCols, 1)), opts.scale); // (C, n)
+        const dy = tf.transpose(dyT) as tf.Tensor2D; //                                    (n, C)
         const lnb = layerNormBackward(dy, h.lnfW, ln.saved, opts.wantLnf);
         let dh: tf.Tensor2D | undefined;
         let rowUpdates: tf.Tensor2D | undefined;
         if (opts.onHeadGrad) {
           const scaled = tf.mul(ln.y, opts.scale) as tf.Tensor2D; //                       (n, C)
-          dh = tf.matMul(tf.transpose(p), scaled) as tf.Tensor2D; //                     (V, C)
+          dh = tf.matMul(pT, scaled) as tf.Tensor2D; //                                  (V, C)
           rowUpdates = tf.neg(scaled) as tf.Tensor2D;
         }
         return { nll, dx: lnb.dx, dh, rowUpdates, dw: lnb.dw, db: lnb.db };

@@ -44,6 +44,11 @@ export function decays(info: ParamInfo): boolean {
   return info.shape.length >= 2;
 }
 
+/** Whether a parameter's data lives in a SharedArrayBuffer (visible to data-parallel ranks). */
+export function isShared(d: Float32Array): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && d.buffer instanceof SharedArrayBuffer;
+}
+
 export class ParamStore {
   readonly config: ModelConfig;
   readonly tied: boolean;
@@ -87,6 +92,23 @@ export class ParamStore {
     return new ParamStore(config, tied, data);
   }
 
+  /**
+   * Moves every parameter's data into its own SharedArrayBuffer (once; a
+   * no-op for data already there), so that data-parallel ranks in other
+   * threads read the same master copy that AdamW updates in place. Call it
+   * before handing out `data` arrays: the arrays are replaced. Drops the
+   * uploaded tensors (their contents are unchanged).
+   */
+  shareMemory(): void {
+    for (const [name, d] of this.data) {
+      if (isShared(d)) continue;
+      const shared = new Float32Array(new SharedArrayBuffer(d.byteLength));
+      shared.set(d);
+      this.data.set(name, shared);
+    }
+    this.releaseTensors();
+  }
+
   shapeOf(name: string): number[] {
     const info = this.infos.find((i) => i.name === name);
     if (!info) throw new Error(`params: no parameter ${name}`);
@@ -107,15 +129,21 @@ export class ParamStore {
   }
 
   /**
-   * Wᵀ of a 2-D parameter, transposed by the backend from the uploaded W
-   * (which every user of Wᵀ also needs): no transient copy, and the backend's
-   * transpose is ~10x faster than a JS loop over wte's 38 M values.
+   * Wᵀ of a 2-D parameter, transposed by the backend from W (~10x faster than
+   * a JS loop over wte's 38 M values). W is used as uploaded when cached (a
+   * block's W serves its forward too); otherwise it is uploaded for the
+   * transpose and freed: training reads the LM head only as (C, V), so
+   * keeping wte's (V, C) would hold 154 MB of heap for GPT-2 124M.
    */
   transposed(name: string): tf.Tensor2D {
     let t = this.transposedTensors.get(name);
     if (!t) {
-      const w = this.tensor(name);
+      const cached = this.tensors.get(name);
+      const d = this.data.get(name);
+      if (!cached && !d) throw new Error(`params: no parameter ${name}`);
+      const w = cached ?? tf.tensor(d!, this.shapeOf(name), 'float32');
       t = tf.keep(tf.tidy(() => tf.transpose(w) as tf.Tensor2D));
+      if (!cached) w.dispose();
       this.transposedTensors.set(name, t);
     }
     return t;

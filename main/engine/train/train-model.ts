@@ -16,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BLOCK_PARAM_NAMES, blockBackward, blockForward, disposeBlockSaved, type BlockParamName, type BlockSaved, type BlockTensors, type BlockContext } from './block-grad';
 import { embedBackward, embedLookup } from './embedding-grad';
 import { headLoss, type HeadGrad, type HeadTensors } from './head-grad';
+import { addTensorInto, floatView } from './grad-readout';
 import type { ParamStore } from './params';
 import { causalMaskTT } from './train-ops';
 
@@ -100,8 +101,8 @@ export class TrainModel {
     return {
       lnfW: this.store.tensor('ln_f.weight') as tf.Tensor1D,
       lnfB: this.store.tensor('ln_f.bias') as tf.Tensor1D,
+      // Only Wᵀ: the (V, C) original would be a second 154 MB copy in the heap (head-grad.ts).
       headCV: this.store.transposed(this.headName),
-      headVC: this.store.tensor(this.headName) as tf.Tensor2D,
       eps: this.store.config.layerNormEpsilon,
     };
   }
@@ -160,9 +161,8 @@ export class TrainModel {
     const saved: (BlockSaved | undefined)[] = new Array(L);
     const addInto = (name: string, t: tf.Tensor): void => {
       const acc = grads.get(name);
-      if (!acc) return;
-      const d = t.dataSync() as Float32Array;
-      for (let i = 0; i < d.length; i++) acc[i] += d[i];
+      // Read in place (grad-readout.ts): a dataSync copy per tensor left up to several 154 MB head chunks as garbage.
+      if (acc) addTensorInto(acc, t, `gradient of ${name}`);
     };
     const add = (name: string, t: tf.Tensor | undefined): void => {
       if (!t) return;
@@ -186,7 +186,7 @@ export class TrainModel {
             addInto(this.headName, g.dense);
             const acc = grads.get(this.headName);
             // The same scatter-add as the embedding's gradient: row rows[i] += rowUpdates[i].
-            if (acc) embedBackward(g.rows, 1, g.rowUpdates.dataSync() as Float32Array, this.store.config.nEmbd, acc, null);
+            if (acc) embedBackward(g.rows, 1, floatView(g.rowUpdates, `row updates of ${this.headName}`), this.store.config.nEmbd, acc, null);
           }
         : undefined;
       const head = headLoss(x, targets, this.headTensors(), { grad: true, scale, wantLnf: true, onHeadGrad });
@@ -218,7 +218,7 @@ export class TrainModel {
       }
       if (dx && !this.selection.freezeEmbeddings) {
         const C = this.store.config.nEmbd;
-        embedBackward(ids, T, dx.dataSync() as Float32Array, C, grads.get('wte.weight') ?? null, grads.get('wpe.weight') ?? null);
+        embedBackward(ids, T, floatView(dx, 'gradient of the embeddings'), C, grads.get('wte.weight') ?? null, grads.get('wpe.weight') ?? null);
       }
       return head.nllSum;
     } finally {

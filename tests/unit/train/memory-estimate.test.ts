@@ -1,6 +1,6 @@
 import { expect, test } from 'vitest';
 import type { ModelConfig } from '../../../main/engine/model-config';
-import { estimateMemory, planMemory, WASM_HEAP_BUDGET_BYTES } from '../../../main/engine/train/memory-estimate';
+import { estimateMemory, planMemory, RUNTIME_BYTES, WASM_HEAP_BUDGET_BYTES } from '../../../main/engine/train/memory-estimate';
 
 const GPT2_124M: ModelConfig = { nLayer: 12, nHead: 12, nEmbd: 768, nPositions: 1024, vocabSize: 50257, layerNormEpsilon: 1e-5, activation: 'gelu_new' };
 const base = { config: GPT2_124M, microBatch: 4, block: 256, trainedBlocks: 12, freezeEmbeddings: false };
@@ -41,4 +41,33 @@ test('GPT-2 774M cannot train in the wasm heap at all, and the message says why'
   const v = planMemory({ ...base, config: large, trainedBlocks: 2, freezeEmbeddings: true, microBatch: 1 }, WASM_HEAP_BUDGET_BYTES);
   expect(v.fits).toBe(false);
   expect(v.suggestion!.text).toMatch(/weights alone.*native backend/);
+});
+
+// Measured by `node bench/train.mjs --mode full --runs 2` (wasm, 1 thread): the wasm heap's size
+// (HEAPU8.length, which never shrinks) and the process's peak RSS, in MiB. The estimate may err
+// high, by little: it refuses runs that would fit otherwise.
+test.for([
+  ['GPT-2 124M full fine-tune, 4 × 256', base, 1763, 3697, 1.05],
+  ['GPT-2 124M last 2 blocks, embeddings frozen, 4 × 256', { ...base, trainedBlocks: 2, freezeEmbeddings: true }, 1541, 2272, 1.2],
+] as const)('%s: the estimate covers the measured peak, and not by much', ([, input, heapMiB, rssMiB, slack]) => {
+  const e = planMemory(input, WASM_HEAP_BUDGET_BYTES).estimate;
+  const MiB = 2 ** 20;
+  expect(e.deviceBytes / MiB).toBeGreaterThanOrEqual(heapMiB);
+  expect(e.deviceBytes / MiB).toBeLessThanOrEqual(heapMiB * slack);
+  expect(e.peakRssBytes / MiB).toBeGreaterThanOrEqual(rssMiB);
+  expect(e.peakRssBytes / MiB).toBeLessThanOrEqual(rssMiB * slack);
+});
+
+test('peak RSS is the tensors, the optimizer arrays and the runtime', () => {
+  const e = estimateMemory({ ...base, keepActivations: false });
+  expect(e.peakRssBytes).toBe(e.deviceBytes + e.hostBytes + RUNTIME_BYTES);
+  // Host: the master copy of all 124 M weights plus gradients and two moments of the trained ones.
+  expect(e.hostBytes).toBe((124439808 + 3 * e.trainableParameters) * 4);
+});
+
+test('a block costs its weights twice: XNNPACK keeps a packed copy of every right-hand operand', () => {
+  const at = (nLayer: number): number =>
+    estimateMemory({ ...base, config: { ...GPT2_124M, nLayer }, trainedBlocks: 1, freezeEmbeddings: true, keepActivations: false }).deviceBytes;
+  const blockMatrices = 12 * 768 * 768 * 4;
+  expect(at(13) - at(12)).toBeGreaterThanOrEqual(2 * blockMatrices);
 });
