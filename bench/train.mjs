@@ -5,6 +5,7 @@
 // Prints one JSON object. Extra arguments go to each mode, e.g.
 //   npm run bench:train -- --runs 5 --batch 4 --block 256     (defaults)
 //   npm run bench:train -- --layers 2 --runs 2                (a quick smoke run)
+//   npm run bench:train -- --threads 2                        (data-parallel over two threads)
 import { bundleBenches } from './bundle.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +22,8 @@ const only = extra.includes('--mode') ? [extra[extra.indexOf('--mode') + 1]] : [
 const passThrough = extra.filter((a, i) => a !== '--mode' && extra[i - 1] !== '--mode');
 
 try {
-  await bundleBenches({ train: path.join(root, 'bench/train/train-bench.ts') }, out);
+  // The data-parallel rank worker goes beside the bench (findRankTrainerWorker looks there).
+  await bundleBenches({ train: path.join(root, 'bench/train/train-bench.ts'), 'rank-trainer-worker': path.join(root, 'main/engine/train/rank-trainer-worker.ts') }, out);
   const results = {};
   for (const mode of only) {
     const r = spawnSync(process.execPath, [path.join(out, 'train.js'), '--mode', mode, ...passThrough], {

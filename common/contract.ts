@@ -297,6 +297,8 @@ export const TrainOverrides = z
     sampleEvery: z.number().int().min(0).max(100_000),
     sampleTokens: z.number().int().min(1).max(256),
     trainLast: z.number().int().min(1).max(128),
+    /** Data-parallel training threads; absent: the trainer's default (2 on wasm from 4 cores, else 1). */
+    threads: z.number().int().min(1).max(16),
   })
   .partial()
   .strict();
@@ -321,13 +323,20 @@ export interface DatasetReport {
 }
 
 /**
- * Events of a training stream: 'started' first, then progress (step events are
+ * Events of a training stream: 'started' first (only 'reading' events of the files'
+ * first read may come before it), then progress (step and reading events are
  * throttled to about 4 a second), then exactly one 'done'; a failure (bad files,
  * a crashed training worker) ends the stream with an error instead.
  */
 export type TrainingEvent =
   | { type: 'started'; runId: string; runDir: string; steps: number; preset: TrainPresetName; baseModelId: string }
   | { type: 'dataset'; documents: number; words: number; tokens: number; steps: number; estimatedSeconds: number }
+  /**
+   * Reading and tokenizing the manuscripts, before the first step: a few a second, then one at 100 %. Files are read twice
+   * (to size the run, before 'started'; then by the run itself), so a bar may fill twice. fileIndex counts from 0; fileName
+   * is a base name, never a path.
+   */
+  | { type: 'reading'; bytesRead: number; totalBytes: number; fileIndex: number; fileCount: number; fileName: string }
   | { type: 'step'; step: number; totalSteps: number; epoch: number; loss: number; lr: number; tokensPerSec: number; elapsedMs: number; etaMs: number }
   | { type: 'eval'; step: number; valLoss: number; valPerplexity: number; best: boolean }
   | { type: 'sample'; step: number; text: string; copyRate: number }

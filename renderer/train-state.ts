@@ -7,6 +7,8 @@
 import type { ModelInfo, ResumableRun, TrainingEvent } from '../common/contract';
 
 type Done = Extract<TrainingEvent, { type: 'done' }>;
+/** How far reading the manuscripts has come (the 'reading' event without its tag). */
+export type ReadingProgress = Omit<Extract<TrainingEvent, { type: 'reading' }>, 'type'>;
 
 export interface RunState {
   phase: 'idle' | 'preparing' | 'training' | 'paused' | 'done' | 'failed';
@@ -23,10 +25,12 @@ export interface RunState {
   warnings: string[];
   done: Done | null;
   error: string | null;
+  /** Set while the files are read, before the first step; the first step (or the end) clears it. */
+  reading: ReadingProgress | null;
 }
 
 export const IDLE: RunState = {
-  phase: 'idle', runId: null, step: 0, totalSteps: 0, loss: [], valLoss: [], tokensPerSec: null, etaMs: null, lr: null, sample: null, warnings: [], done: null, error: null,
+  phase: 'idle', runId: null, step: 0, totalSteps: 0, loss: [], valLoss: [], tokensPerSec: null, etaMs: null, lr: null, sample: null, warnings: [], done: null, error: null, reading: null,
 };
 
 /** A fresh run that has been asked for but has not said 'started' yet. */
@@ -38,9 +42,11 @@ export function reduceRun(s: RunState, e: TrainingEvent): RunState {
       return { ...s, phase: 'training', runId: e.runId, totalSteps: e.steps };
     case 'dataset':
       return { ...s, totalSteps: e.steps };
+    case 'reading':
+      return { ...s, reading: { bytesRead: e.bytesRead, totalBytes: e.totalBytes, fileIndex: e.fileIndex, fileCount: e.fileCount, fileName: e.fileName } };
     case 'step':
       return {
-        ...s, phase: s.phase === 'paused' ? 'paused' : 'training', step: e.step, totalSteps: e.totalSteps, loss: [...s.loss, { step: e.step, value: e.loss }],
+        ...s, reading: null, phase: s.phase === 'paused' ? 'paused' : 'training', step: e.step, totalSteps: e.totalSteps, loss: [...s.loss, { step: e.step, value: e.loss }],
         tokensPerSec: e.tokensPerSec, etaMs: e.etaMs, lr: e.lr,
       };
     case 'eval':
@@ -56,18 +62,28 @@ export function reduceRun(s: RunState, e: TrainingEvent): RunState {
     case 'checkpoint':
       return s;
     case 'done':
-      return { ...s, phase: 'done', step: e.steps, etaMs: 0, done: e };
+      return { ...s, phase: 'done', step: e.steps, etaMs: 0, done: e, reading: null };
   }
 }
 
 export function failRun(s: RunState, message: string): RunState {
-  return { ...s, phase: 'failed', error: message };
+  return { ...s, phase: 'failed', error: message, reading: null };
 }
 
 /** Progress in [0, 1] for the progress bar. */
 export function progressOf(s: RunState): number {
   if (s.phase === 'done' && s.done?.reason === 'completed') return 1;
   return s.totalSteps > 0 ? Math.min(1, s.step / s.totalSteps) : 0;
+}
+
+/** Reading progress in [0, 1]: bytes of all the files together (no bytes at all counts as read). */
+export function readingFractionOf(r: ReadingProgress): number {
+  return r.totalBytes > 0 ? Math.min(1, Math.max(0, r.bytesRead / r.totalBytes)) : 1;
+}
+
+/** Whole seconds since `sinceMs` for the "Reading… 12 s" of a dataset check (never negative: clocks jump). */
+export function elapsedSeconds(sinceMs: number, nowMs: number): number {
+  return Math.max(0, Math.floor((nowMs - sinceMs) / 1000));
 }
 
 /** uPlot's aligned data: x = every step that has a point; missing values are null (gaps are spanned). */

@@ -33,6 +33,7 @@ const nodeEntries = {
   'main/engine/worker': 'main/engine/worker.ts',
   'main/engine/parallel/rank-worker': 'main/engine/parallel/rank-worker.ts',
   'main/engine/train-worker': 'main/engine/train-worker.ts',
+  'main/engine/train/rank-trainer-worker': 'main/engine/train/rank-trainer-worker.ts',
 };
 
 export async function buildNode() {

@@ -4,7 +4,7 @@
  * inference worker, and the writer's suggestions stay responsive while it runs.
  *
  * workerData is a TrainWorkerData. Jobs:
- *   'inspect': read + tokenize the files, answer one 'report' (the dataset report);
+ *   'inspect': read + tokenize the files ('reading' events meanwhile), answer one 'report' (the dataset report);
  *   'train':   runTraining, forwarding every TrainEvent as 'event', then one 'result'.
  * Messages in: 'pause' / 'resume' (the PauseGate, between steps), 'cancel'
  * (aborts between steps; the last checkpoint is kept). Failures become one
@@ -19,6 +19,7 @@ import { initBackend } from './backend';
 import { parseModelConfig } from './model-config';
 import { Gpt2Tokenizer } from './tokenizer';
 import { buildDataset, smallDatasetAdvice } from './train/dataset';
+import { readingReporter } from './train/reading-progress';
 import { PauseGate, type TrainEvent, type TrainOptions, type TrainResult } from './train/run-options';
 import { runTraining } from './train/run-training';
 import { DatasetInputError } from './train/text-extract';
@@ -68,12 +69,13 @@ export function estimateSeconds(tokens: number, parameters: number, trainable: n
   return Math.round((tokens * (2 * parameters + 4 * trainable)) / ((GFLOPS[backend] ?? 5) * 1e9));
 }
 
-async function inspect(data: Extract<TrainWorkerData, { job: 'inspect' }>): Promise<InspectReport> {
+/** `onEvent` gets the 'reading' events: inspecting a 50 MB manuscript takes as long as a run's own reading. */
+async function inspect(data: Extract<TrainWorkerData, { job: 'inspect' }>, onEvent: (event: TrainEvent) => void): Promise<InspectReport> {
   await initBackend(data.backend);
   const configFile = path.join(data.modelDir, 'config.json');
   const config = parseModelConfig(await fs.readFile(configFile, 'utf8'), configFile);
   const tokenizer = await Gpt2Tokenizer.fromFiles(path.join(data.modelDir, 'vocab.json'), path.join(data.modelDir, 'merges.txt'));
-  const dataset = await buildDataset(data.files, tokenizer);
+  const dataset = await buildDataset(data.files, tokenizer, undefined, undefined, { onProgress: readingReporter(onEvent) });
   const steps = stepsFor(data.plan, dataset.stats.trainTokens);
   const C = config.nEmbd;
   const perBlock = 12 * C * C + 13 * C;
@@ -91,15 +93,47 @@ async function inspect(data: Extract<TrainWorkerData, { job: 'inspect' }>): Prom
   };
 }
 
+export interface TestDelays {
+  /** Before every micro-batch. */
+  stepMs: number;
+  /** After every 'reading' event (they come a few a second while files are read). */
+  readingMs: number;
+}
+
+/**
+ * TEST ONLY: with INKWELL_TEST_HOOKS=1, INKWELL_TRAIN_TEST_DELAYS (JSON, e.g.
+ * {"stepMs":150,"readingMs":1500}) slows training so that an end-to-end spec can
+ * pause, cancel or reload mid-run however fast the machine is (a tiny model's run
+ * is over in under a second). Anything else: no delays.
+ */
+export function testDelays(env: NodeJS.ProcessEnv = process.env): TestDelays {
+  const none = { stepMs: 0, readingMs: 0 };
+  const raw = env.INKWELL_TRAIN_TEST_DELAYS;
+  if (env.INKWELL_TEST_HOOKS !== '1' || !raw) return none;
+  const parsed = JSON.parse(raw) as Partial<TestDelays>;
+  const ms = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.min(v, 10_000) : 0);
+  return { stepMs: ms(parsed.stepMs), readingMs: ms(parsed.readingMs) };
+}
+
+/** Blocks this worker thread (the delays above): the event loop of the main process is not touched. */
+function sleepSync(ms: number): void {
+  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 /** Runs one job, talking through `post`; `control` delivers pause / resume / cancel. */
 export async function serveTrainJob(
   data: TrainWorkerData,
   post: (message: FromTrainWorker) => void,
   control: (listener: (message: ToTrainWorker) => void) => void,
 ): Promise<void> {
+  const delays = testDelays();
+  const forward = (event: TrainEvent): void => {
+    post({ type: 'event', event });
+    if (event.type === 'reading') sleepSync(delays.readingMs);
+  };
   try {
     if (data.job === 'inspect') {
-      post({ type: 'report', report: await inspect(data) });
+      post({ type: 'report', report: await inspect(data, forward) });
       return;
     }
     const gate = new PauseGate();
@@ -110,7 +144,10 @@ export async function serveTrainJob(
       else if (m.type === 'cancel') controller.abort();
     });
     await initBackend(data.backend);
-    const result = await runTraining(data.options, { signal: controller.signal, pause: gate, onEvent: (event) => post({ type: 'event', event }) });
+    const result = await runTraining(data.options, {
+      signal: controller.signal, pause: gate, onEvent: forward,
+      ...(delays.stepMs > 0 ? { beforeMicroBatch: () => sleepSync(delays.stepMs) } : {}),
+    });
     post({ type: 'result', result });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -43,6 +43,8 @@ export function stepThrottle(emit: (e: TrainingEvent) => void, intervalMs: numbe
 /** The trainer's events as the window sees them (memory plans and the trainer's dataset event stay in metrics.jsonl). */
 export function toTrainingEvent(e: TrainEvent): TrainingEvent | null {
   switch (e.type) {
+    case 'reading':
+      return { type: 'reading', bytesRead: e.bytesRead, totalBytes: e.totalBytes, fileIndex: e.fileIndex, fileCount: e.fileCount, fileName: e.fileName };
     case 'step':
       return { type: 'step', step: e.step, totalSteps: e.totalSteps, epoch: e.epoch, loss: e.loss, lr: e.lr, tokensPerSec: e.tokensPerSec, elapsedMs: e.elapsedMs, etaMs: e.etaMs };
     case 'eval':

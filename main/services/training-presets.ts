@@ -4,6 +4,7 @@
  * request's own, fitted to the base model's context and depth.
  */
 import { TrainOverrides, type ModelInfo, type TrainOverridesValue, type TrainPresetName } from '../../common/contract';
+import type { TrainOptions } from '../engine/train/run-options';
 import type { StepPlan } from '../engine/train-worker';
 
 export interface Preset {
@@ -19,6 +20,8 @@ export interface Preset {
   valEvery: number;
   sampleEvery: number;
   sampleTokens: number;
+  /** Absent: the trainer's default (data-parallel.ts defaultTrainThreads). */
+  threads?: number;
 }
 
 /**
@@ -27,7 +30,8 @@ export interface Preset {
  * 'thorough' trains every block for more passes.
  */
 export const TRAINING_PRESETS: Record<TrainPresetName, Preset> = {
-  quick: { trainLast: 2, freezeEmbeddings: true, lr: 2e-4, batch: 1, accum: 4, block: 256, passes: 2, minSteps: 20, maxSteps: 300, valEvery: 25, sampleEvery: 50, sampleTokens: 48 },
+  // batch 2 × accum 2 (the same 4 rows a step as 1 × 4): two rows can split over two data-parallel threads.
+  quick: { trainLast: 2, freezeEmbeddings: true, lr: 2e-4, batch: 2, accum: 2, block: 256, passes: 2, minSteps: 20, maxSteps: 300, valEvery: 25, sampleEvery: 50, sampleTokens: 48 },
   thorough: { trainLast: null, freezeEmbeddings: false, lr: 1e-4, batch: 2, accum: 4, block: 256, passes: 3, minSteps: 50, maxSteps: 1000, valEvery: 50, sampleEvery: 100, sampleTokens: 48 },
 };
 
@@ -46,6 +50,20 @@ export function planOf(p: Preset & { steps?: number }): StepPlan {
   return {
     tokensPerStep: p.batch * p.accum * p.block, passes: p.passes, minSteps: p.minSteps, maxSteps: p.maxSteps,
     ...(p.steps !== undefined ? { steps: p.steps } : {}), trainLast: p.trainLast, freezeEmbeddings: p.freezeEmbeddings, lr: p.lr,
+  };
+}
+
+/** The trainer's options for a resolved preset: what the training service hands its worker. */
+export function trainOptionsFor(
+  p: Preset & { steps?: number },
+  run: { modelDir: string; dataFiles: string[]; outDir: string; steps: number; resume: boolean },
+): TrainOptions {
+  return {
+    modelDir: run.modelDir, dataFiles: run.dataFiles, outDir: run.outDir, steps: run.steps, lr: p.lr, block: p.block, batch: p.batch, accum: p.accum,
+    freezeEmbeddings: p.freezeEmbeddings, ...(p.trainLast !== null ? { trainLast: p.trainLast } : {}),
+    valEvery: p.valEvery, sampleEvery: p.sampleEvery, checkpointEvery: p.valEvery, sampleTokens: p.sampleTokens,
+    ...(p.threads !== undefined ? { threads: p.threads } : {}),
+    ...(run.resume ? { resume: true } : {}),
   };
 }
 

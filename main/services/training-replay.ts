@@ -6,7 +6,8 @@
  *
  * The log is bounded: step events (the only numerous kind) are thinned to
  * every other one once there are MAX_REPLAY_STEPS of them, so a 100k-step run
- * keeps the shape of its curve in a few hundred kB; every other event is kept.
+ * keeps the shape of its curve in a few hundred kB; of the 'reading' events only
+ * the newest is kept; every other event is kept.
  */
 import type { Result, TrainingCurrent, TrainingEvent } from '../../common/contract';
 
@@ -101,6 +102,8 @@ export class RunLog {
       default:
         break;
     }
+    // Reading progress is a position, not a history: a reattaching window needs only the newest one.
+    if (e.type === 'reading') this.events = this.events.filter((x) => x.type !== 'reading');
     this.events.push(e);
     if (e.type !== 'step') return;
     if (++this.steps <= MAX_REPLAY_STEPS) return;

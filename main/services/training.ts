@@ -36,14 +36,14 @@ import {
   type CheckpointSample,
   type ResumableRun,
 } from '../../common/contract';
-import type { TrainOptions } from '../engine/train/run-options';
+import type { TrainEvent } from '../engine/train/run-options';
 import type { JobOutcome, TrainJobHandle, TrainJobRunner } from '../training-host';
 import { ioError, ServiceError, toApiError } from './service-error';
 import { TrainingInbox } from './training-inbox';
 import { RunLog } from './training-replay';
 import { firstMissingFile, listResumable, recordedEvals, resumableRun, runDirOf, writeRunRecord, type RunRecord, type RunState } from './training-runs';
 import { linkModelToRun, samplesOfModel } from './training-samples';
-import { planOf, resolvePreset } from './training-presets';
+import { planOf, resolvePreset, trainOptionsFor } from './training-presets';
 import { stepThrottle, toTrainingEvent } from './training-events';
 
 // Importers (app-services, tests) reach these through the service module.
@@ -297,7 +297,12 @@ export class TrainingService {
       // Inspect first: the step count comes from the preset and the text's size.
       if (run.cancelled) return cancelledDone(0, 'Cancelled before training started.');
       run.inspecting = true;
-      run.job = this.options.runner({ job: 'inspect', modelDir: base.path, files: spec.files, plan: planOf(preset), ...this.backend() }, () => undefined);
+      // Its 'reading' events are the window's progress bar while a big manuscript is read (most of a minute for 50 MB).
+      const forward = (e: TrainEvent): void => {
+        const mapped = toTrainingEvent(e);
+        if (mapped) emit(mapped);
+      };
+      run.job = this.options.runner({ job: 'inspect', modelDir: base.path, files: spec.files, plan: planOf(preset), ...this.backend() }, forward);
       const inspected = await run.job.outcome;
       run.job = null;
       run.inspecting = false;
@@ -311,12 +316,7 @@ export class TrainingService {
     emit({ type: 'started', runId: run.id, runDir, steps, preset: spec.preset, baseModelId: base.id });
     emit({ type: 'dataset', ...dataset, steps });
 
-    const options: TrainOptions = {
-      modelDir: base.path, dataFiles: spec.files, outDir: runDir, steps, lr: preset.lr, block: preset.block, batch: preset.batch, accum: preset.accum,
-      freezeEmbeddings: preset.freezeEmbeddings, ...(preset.trainLast !== null ? { trainLast: preset.trainLast } : {}),
-      valEvery: preset.valEvery, sampleEvery: preset.sampleEvery, checkpointEvery: preset.valEvery, sampleTokens: preset.sampleTokens,
-      ...(spec.resumeFrom ? { resume: true } : {}),
-    };
+    const options = trainOptionsFor(preset, { modelDir: base.path, dataFiles: spec.files, outDir: runDir, steps, resume: spec.resumeFrom !== null });
     // A resumed run's earlier evaluations (its perplexity before training among them) are in metrics.jsonl.
     const evals: { step: number; valLoss: number }[] = spec.resumeFrom ? await recordedEvals(runDir, spec.resumeFrom.step) : [];
     run.job = this.options.runner({ job: 'train', options, ...this.backend() }, (e) => {

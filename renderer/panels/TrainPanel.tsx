@@ -18,8 +18,10 @@ import type { DatasetReport, ModelInfo, ResumableRun, StreamHandle, TrainPresetN
 import { api } from '../api';
 import { useMessages } from '../i18n';
 import { trainMessages } from '../i18n/messages/train';
+import { formatBytes } from '../model-downloads';
 import {
-  chartSeries, defaultBase, failRun, formatDuration, IDLE, parsePaths, PREPARING, progressOf, reattachedRun, reduceRun, resumeBanner, resumingRun, type RunState,
+  chartSeries, defaultBase, elapsedSeconds, failRun, formatDuration, IDLE, parsePaths, PREPARING, progressOf, readingFractionOf, reattachedRun, reduceRun, resumeBanner,
+  resumingRun, type RunState,
 } from '../train-state';
 import { CheckpointSamples } from './CheckpointSamples';
 import { LossChart } from './LossChart';
@@ -47,6 +49,8 @@ export function TrainPanel({ onModelChanged }: TrainPanelProps) {
   const [base, setBase] = useState<string | null>(null);
   const [report, setReport] = useState<DatasetReport | null>(null);
   const [checking, setChecking] = useState(false);
+  /** Seconds since "Check files" was pressed: training.inspect reads every file, most of a minute for 50 MB. */
+  const [checkSeconds, setCheckSeconds] = useState(0);
   const [note, setNote] = useState<string | null>(null);
   const [run, setRun] = useState<RunState>(IDLE);
   const [activated, setActivated] = useState<string | null>(null);
@@ -114,6 +118,15 @@ export function TrainPanel({ onModelChanged }: TrainPanelProps) {
     return () => handle.current?.cancel();
   }, []);
 
+  // training.inspect is one call with no progress events: count the seconds so the wait is visibly alive.
+  useEffect(() => {
+    if (!checking) return;
+    const since = Date.now();
+    setCheckSeconds(0);
+    const timer = setInterval(() => setCheckSeconds(elapsedSeconds(since, Date.now())), 1000);
+    return () => clearInterval(timer);
+  }, [checking]);
+
   const check = async () => {
     setChecking(true);
     setNote(null);
@@ -175,7 +188,9 @@ export function TrainPanel({ onModelChanged }: TrainPanelProps) {
     void loadModels();
   };
 
-  const changeFiles = (next: ChosenFile[]) => {
+  // An updater, not a list: an upload of several files calls onAdd once per file from one (stale) render, and a list
+  // built from that render's `chosen` kept only the last file.
+  const changeFiles = (next: (prev: ChosenFile[]) => ChosenFile[]) => {
     setChosen(next);
     setReport(null);
   };
@@ -183,6 +198,14 @@ export function TrainPanel({ onModelChanged }: TrainPanelProps) {
   // While a run is on (and when it has ended well), its progress is the screen; the form folds into one line.
   const setup = run.phase === 'idle' || run.phase === 'failed';
   const pct = Math.round(progressOf(run) * 100);
+  // Before the first step the files are read (most of a minute for 50 MB): that bar, then the steps' bar replaces it.
+  const reading = busy ? run.reading : null;
+  const readPct = reading ? Math.floor(readingFractionOf(reading) * 100) : 0;
+  const readText = reading
+    ? readPct >= 100
+      ? t('readingDone', { total: formatBytes(reading.totalBytes) })
+      : t('readingFile', { n: reading.fileIndex + 1, count: reading.fileCount, done: formatBytes(reading.bytesRead), total: formatBytes(reading.totalBytes) })
+    : '';
   const done = run.done;
   const presetOf = PRESETS.find((p) => p.value === preset) ?? PRESETS[0];
   const banner = resumeBanner(resumable, run.phase, confirming, hidden);
@@ -215,8 +238,8 @@ export function TrainPanel({ onModelChanged }: TrainPanelProps) {
       {setup && (<>
       <TrainFiles
         chosen={chosen}
-        onAdd={(added) => changeFiles([...chosen, ...added.filter((a) => !chosen.some((c) => c.path === a.path))])}
-        onRemove={(path) => changeFiles(chosen.filter((c) => c.path !== path))}
+        onAdd={(added) => changeFiles((prev) => [...prev, ...added.filter((a) => !prev.some((c) => c.path === a.path))])}
+        onRemove={(path) => changeFiles((prev) => prev.filter((c) => c.path !== path))}
         pathsText={pathsText}
         onPathsText={(text) => (setPathsText(text), setReport(null))}
         disabled={busy}
@@ -246,6 +269,12 @@ export function TrainPanel({ onModelChanged }: TrainPanelProps) {
         <button type="button" className="btn" onClick={() => void check()} disabled={busy || checking || files.length === 0}>{checking ? t('checking') : t('check')}</button>
         <button type="button" className="btn btn-primary" onClick={start} disabled={busy || files.length === 0 || base === null}>{t('start')}</button>
       </div>
+      {checking && (
+        <div className="train-checking" role="status">
+          <progress className="train-indeterminate" aria-label={t('readingLabel')} />
+          <span>{t('checkingElapsed', { s: checkSeconds })}</span>
+        </div>
+      )}
       {report && (
         <dl className="train-report" aria-label={t('reportLabel')}>
           <div><dt>{t('documents')}</dt><dd>{report.documents}</dd></div>
@@ -262,11 +291,17 @@ export function TrainPanel({ onModelChanged }: TrainPanelProps) {
       {run.phase !== 'idle' && (
         <div className="train-run" aria-label={t('runLabel')}>
           {reattached && busy && <p className="panel-note" role="status">{t('reattached')}</p>}
-          <div className="train-progress" role="progressbar" aria-label={t('progressLabel')} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-valuetext={t('progressText', { step: run.step, total: run.totalSteps })}>
-            <div className="train-progress-bar" style={{ width: `${pct}%` }} />
-          </div>
+          {reading ? (
+            <div className="train-progress train-reading" role="progressbar" aria-label={t('readingLabel')} aria-valuemin={0} aria-valuemax={100} aria-valuenow={readPct} aria-valuetext={readText} title={reading.fileName}>
+              <div className="train-progress-bar" style={{ width: `${readPct}%` }} />
+            </div>
+          ) : (
+            <div className="train-progress" role="progressbar" aria-label={t('progressLabel')} aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-valuetext={t('progressText', { step: run.step, total: run.totalSteps })}>
+              <div className="train-progress-bar" style={{ width: `${pct}%` }} />
+            </div>
+          )}
           <p className="train-stats" aria-live="polite">
-            {run.phase === 'preparing' ? t('reading') : t('stepOf', { step: run.step, total: run.totalSteps })}
+            {reading ? readText : run.phase === 'preparing' ? t('reading') : t('stepOf', { step: run.step, total: run.totalSteps })}
             {run.tokensPerSec !== null && <> · {t('tokensPerSec', { n: Math.round(run.tokensPerSec) })}</>}
             {busy && run.etaMs !== null && <> · {t('left', { time: formatDuration(run.etaMs, t) })}</>}
             {run.phase === 'paused' && <> · {t('paused')}</>}

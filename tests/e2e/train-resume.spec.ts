@@ -14,6 +14,8 @@ import { rpc } from './rpc';
 
 // Read by the server each test starts (server.ts passes process.env on).
 process.env.INKWELL_TRAIN_OVERRIDES = JSON.stringify({ steps: 48, block: 16, batch: 2, accum: 1, lr: 3e-3, valEvery: 4, sampleEvery: 0 });
+// 100 ms a step: the cancel lands mid-run on any machine (48 tiny steps alone take about a second).
+process.env.INKWELL_TRAIN_TEST_DELAYS = JSON.stringify({ stepMs: 100 });
 
 const MANUSCRIPT = Array.from({ length: 60 }, (_, i) => `Night ${i + 1}. The lamp on the pier burned low, and Mara wrote the weather into the log.`).join('\n\n');
 const upload = { name: 'lighthouse.txt', mimeType: 'text/plain', buffer: Buffer.from(MANUSCRIPT) };

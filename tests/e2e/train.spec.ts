@@ -14,6 +14,8 @@ import { rpc } from './rpc';
 
 // Read by the server each test starts (server.ts passes process.env on).
 process.env.INKWELL_TRAIN_OVERRIDES = JSON.stringify({ steps: 16, block: 16, batch: 2, accum: 1, lr: 3e-3, valEvery: 4, sampleEvery: 8, sampleTokens: 12 });
+// A tiny model's 16 steps take well under a second: 150 ms a step leaves time to pause mid-run.
+process.env.INKWELL_TRAIN_TEST_DELAYS = JSON.stringify({ stepMs: 150 });
 
 const MANUSCRIPT = Array.from(
   { length: 60 },

@@ -81,7 +81,7 @@ describe('resuming a run from the app', () => {
       }
     }, signal());
     expect(first).toMatchObject({ ok: false, error: { code: 'engine_crashed' } });
-    const runId = (events[0] as Extract<TrainingEvent, { type: 'started' }>).runId;
+    const runId = (events.find((e) => e.type === 'started') as Extract<TrainingEvent, { type: 'started' }>).runId;
     const [listed, ...others] = await s.service.resumable();
     expect(others).toEqual([]);
     // A slow kill can let checkpoint 6 through; resume follows the pointer either way.

@@ -230,7 +230,7 @@ describe('a real fine-tune of the tiny model in the training worker', () => {
     expect(done.perplexityAfter!).toBeLessThan(done.perplexityBefore!);
     const listed = (await models.list()).find((m) => m.id === done.model!.id)!;
     expect(listed).toMatchObject({ origin: { kind: 'finetuned', from: base.id, files: ['manuscript.txt'], steps: 4 }, validationPerplexity: done.perplexityAfter });
-    const started = events[0] as Extract<TrainingEvent, { type: 'started' }>;
+    const started = events.find((e) => e.type === 'started') as Extract<TrainingEvent, { type: 'started' }>;
     expect(started.runDir).toBe(path.join(dataDir, 'runs', started.runId));
     expect(existsSync(path.join(started.runDir, 'metrics.jsonl'))).toBe(true);
     // Samples by step, read back from the run's real metrics.jsonl through the model id.
@@ -265,7 +265,7 @@ describe('a real fine-tune of the tiny model in the training worker', () => {
     expect(r).toMatchObject({ ok: true, value: { type: 'done', reason: 'cancelled', model: null, message: expect.stringContaining('checkpoint is kept') } });
     const done = (r as { ok: true; value: Extract<TrainingEvent, { type: 'done' }> }).value;
     expect(done.steps).toBeLessThan(200);
-    const started = events[0] as Extract<TrainingEvent, { type: 'started' }>;
+    const started = events.find((e) => e.type === 'started') as Extract<TrainingEvent, { type: 'started' }>;
     expect(await fs.readdir(path.join(started.runDir, 'checkpoints'))).toEqual(expect.arrayContaining(['latest.json']));
     expect(models.added).toEqual([]);
   }, 60_000);

@@ -49,6 +49,13 @@ export interface TrainOptions {
   scratchConfig?: ModelConfig;
   /** Device memory budget; defaults to the wasm heap's on wasm. */
   memoryBudgetBytes?: number;
+  /**
+   * Data-parallel ranks (data-parallel.ts): each step's rows split over this
+   * thread and threads − 1 worker threads, each with its own wasm heap. The
+   * split is deterministic: the same seed and threads give the same losses.
+   * Absent: data-parallel.ts defaultTrainThreads (2 on wasm from 4 cores).
+   */
+  threads?: number;
 }
 
 export const TRAIN_DEFAULTS = {
@@ -69,6 +76,8 @@ export const TRAIN_DEFAULTS = {
 
 export type TrainEvent =
   | { type: 'dataset'; stats: DatasetStats; trainBlocks: number; valBlocks: number; steps: number; epochEstimateS: number }
+  /** Progress of reading the files (throttled: reading-progress.ts); fileName is the base name only. */
+  | { type: 'reading'; bytesRead: number; totalBytes: number; fileIndex: number; fileCount: number; fileName: string }
   | { type: 'memory'; deviceBytes: number; hostBytes: number; trainableParameters: number; keptBlocks: number }
   | {
       type: 'step';

@@ -23,12 +23,15 @@ import { readSafetensors } from '../safetensors';
 import { Gpt2Tokenizer } from '../tokenizer';
 import type { Moments } from './adamw';
 import { BatchSource, type DataCursor } from './batches';
-import { loadLatestCheckpoint, saveCheckpoint, stepDirName, CHECKPOINTS_DIR, type TrainerState as SavedState } from './checkpoint';
+import { DataParallel, defaultTrainThreads, findRankTrainerWorker, RankCrashedError } from './data-parallel';
+import type { RankFault } from './data-parallel-protocol';
+import { loadLatestCheckpoint, saveCheckpoint, stepDirName, CHECKPOINTS_DIR, type CheckpointPointer, type TrainerState as SavedState } from './checkpoint';
 import { buildDataset, smallDatasetAdvice, type Dataset } from './dataset';
 import { NgramIndex } from './memorisation';
 import { planMemory, WASM_HEAP_BUDGET_BYTES } from './memory-estimate';
 import { initialStore } from './init-weights';
 import { decays, ParamStore } from './params';
+import { readingReporter } from './reading-progress';
 import { TRAIN_DEFAULTS, type PauseGate, type TrainEvent, type TrainOptions, type TrainResult } from './run-options';
 import { defaultWarmup } from './schedule';
 import { Trainer, type TrainerModel } from './trainer';
@@ -40,6 +43,10 @@ export interface TrainHooks {
   pause?: PauseGate;
   /** Tests only: runs before every micro-batch (e.g. to simulate an out-of-memory error). */
   beforeMicroBatch?: (microBatch: number) => void;
+  /** Tests only: the bundled rank-trainer-worker.ts (the built app finds it beside its own bundle). */
+  rankWorkerUrl?: URL | string;
+  /** Tests only: makes a data-parallel rank fail. */
+  rankFault?: RankFault;
 }
 
 /** Messages tfjs and the JS engine give when memory runs out. */
@@ -113,8 +120,18 @@ export async function runTraining(options: TrainOptions, hooks: TrainHooks = {})
   const checkpointEvery = positiveInt('checkpointEvery', options.checkpointEvery, valEvery);
   const freezeEmbeddings = options.freezeEmbeddings ?? false;
   const trainLast = options.trainLast ?? null;
+  const threads = positiveInt('threads', options.threads, defaultTrainThreads(backendName, (hooks.rankWorkerUrl ?? findRankTrainerWorker()) !== null), 64);
 
-  const dataset: Dataset = await buildDataset(options.dataFiles, tokenizer, options.valFraction ?? TRAIN_DEFAULTS.valFraction, signal);
+  // Aborted before anything started: refused as before (nothing ran). Aborted while reading: the run ends as cancelled.
+  signal?.throwIfAborted();
+  let dataset: Dataset;
+  try {
+    dataset = await buildDataset(options.dataFiles, tokenizer, options.valFraction ?? TRAIN_DEFAULTS.valFraction, signal, { onProgress: readingReporter(emit) });
+  } catch (err) {
+    // Reading a 50 MB manuscript takes most of a minute: a cancel then is a cancel, not a failure (nothing new to keep).
+    if (!signal?.aborted) throw err;
+    return cancelledWhileReading(outDir, options.resume === true, emit, () => metricsQueue);
+  }
   const train = new BatchSource(dataset.train, T, seed);
   const valT = Math.min(T, dataset.val.length - 1);
   const val = valT >= 8 ? new BatchSource(dataset.val, valT, seed, 'validation text') : null;
@@ -149,7 +166,9 @@ export async function runTraining(options: TrainOptions, hooks: TrainHooks = {})
 
   const trainedBlocks = trainLast ?? config.nLayer;
   const budget = options.memoryBudgetBytes ?? (backendName === 'wasm' ? WASM_HEAP_BUDGET_BYTES : os.totalmem() * 0.6);
-  const plan = planMemory({ config, microBatch, block: T, trainedBlocks, freezeEmbeddings }, budget);
+  // Each data-parallel rank has its own heap and holds only its share of the rows.
+  const ranks = Math.min(threads, microBatch);
+  const plan = planMemory({ config, microBatch: Math.ceil(microBatch / ranks), block: T, trainedBlocks, freezeEmbeddings }, budget);
   if (!plan.fits) throw new Error(`this run ${plan.suggestion!.text}`);
   emit({ type: 'memory', ...plan.estimate, keptBlocks: plan.keptBlocks });
 
@@ -179,24 +198,38 @@ export async function runTraining(options: TrainOptions, hooks: TrainHooks = {})
   const patience = options.earlyStopPatience ?? TRAIN_DEFAULTS.earlyStopPatience;
 
   const names = model.trainableNames();
+  // Started inside the try below (so that the finally always stops it); the memory is shared now, before the adapter takes the data arrays.
+  let parallel: DataParallel | null = null;
+  const workerUrl = ranks > 1 ? (hooks.rankWorkerUrl ?? findRankTrainerWorker()) : null;
+  if (ranks > 1 && !workerUrl) throw new Error(`training option threads ${threads} needs the rank worker bundle (dist/main/engine/train/rank-trainer-worker.js, made by npm run build); use threads 1`);
+  if (workerUrl) store.shareMemory();
   const infoOf = new Map(store.infos.map((i) => [i.name, i]));
   const adapter: TrainerModel = {
     params: names.map((name) => ({ name, data: store.data.get(name)!, decay: decays(infoOf.get(name)!) })),
     gradients(_step, grads) {
       const targets = microBatch * accum * T;
       let c = cursor;
-      let nll = 0;
+      const batches = [];
       for (let a = 0; a < accum; a++) {
         const next = train.next(c, microBatch);
-        hooks.beforeMicroBatch?.(microBatch);
-        nll += model.accumulateGradients(next.batch, grads, 1 / targets);
+        batches.push(next.batch);
         c = next.cursor;
       }
-      cursor = c; // only a completed step moves the data position
-      return { loss: nll / targets, tokens: targets };
+      const done = (nll: number): { loss: number; tokens: number } => {
+        cursor = c; // only a completed step moves the data position
+        return { loss: nll / targets, tokens: targets };
+      };
+      if (parallel) return parallel.gradients(batches, model, grads, 1 / targets, hooks.beforeMicroBatch).then(done);
+      let nll = 0;
+      for (const b of batches) {
+        hooks.beforeMicroBatch?.(microBatch);
+        nll += model.accumulateGradients(b, grads, 1 / targets);
+      }
+      return done(nll);
     },
     paramsChanged(changed) {
       for (const n of changed) store.changed(n);
+      parallel?.changed(changed);
     },
   };
 
@@ -242,6 +275,7 @@ export async function runTraining(options: TrainOptions, hooks: TrainHooks = {})
     const source = ck ? ck.store : options.scratchConfig ? initialStore(config, seed) : await loadInitialStore(modelDir, config);
     for (const info of store.infos) store.data.get(info.name)!.set(source.data.get(info.name)!);
     store.releaseTensors();
+    parallel?.changed(store.infos.map((i) => i.name));
     const lrScale = trainer.state.lrScale / 2;
     if (ck) {
       trainer.state = { step: ck.state.step, lrScale, moments: ck.moments };
@@ -254,6 +288,9 @@ export async function runTraining(options: TrainOptions, hooks: TrainHooks = {})
 
   let result: TrainResult['reason'];
   try {
+    if (workerUrl) {
+      parallel = await DataParallel.start({ threads: ranks, workerUrl, store, trainable: names, selection: { freezeEmbeddings, trainLast }, keptBlocks: plan.keptBlocks, fault: hooks.rankFault });
+    }
     // The baseline the writer compares against: the model's validation loss before any update.
     if (val && !startState && !signal?.aborted) {
       const valLoss = evaluate();
@@ -269,7 +306,7 @@ export async function runTraining(options: TrainOptions, hooks: TrainHooks = {})
       },
       shouldStop: () => earlyStopped,
       onStepError: (err) => {
-        if (!isOutOfMemory(err) || microBatch <= 1) return false;
+        if (err instanceof RankCrashedError || !isOutOfMemory(err) || microBatch <= 1) return false;
         const effective = microBatch * accum;
         const was = microBatch;
         microBatch = Math.floor(microBatch / 2);
@@ -315,6 +352,7 @@ export async function runTraining(options: TrainOptions, hooks: TrainHooks = {})
     result = ended === 'stopped' ? 'early-stopped' : ended;
     if (result === 'completed' && lastCheckpointStep !== trainer.state.step) await checkpoint();
   } finally {
+    await parallel?.dispose();
     model.dispose();
     store.releaseTensors();
     await metricsQueue;
@@ -328,6 +366,25 @@ export async function runTraining(options: TrainOptions, hooks: TrainHooks = {})
   emit({ type: 'done', reason: result, step: trainer.state.step, message });
   await metricsQueue;
   return { reason: result, steps: trainer.state.step, lastCheckpoint: pointer, bestCheckpoint: latest, bestValLoss: bestEval?.valLoss ?? null, losses };
+}
+
+/** The result of a run cancelled before its first step: a resumed run keeps its checkpoints (latest.json says which). */
+async function cancelledWhileReading(runDir: string, resume: boolean, emit: (e: TrainEvent) => void, flushed: () => Promise<void>): Promise<TrainResult> {
+  let pointer: CheckpointPointer | null = null;
+  if (resume) {
+    try {
+      pointer = JSON.parse(await fs.readFile(path.join(runDir, CHECKPOINTS_DIR, 'latest.json'), 'utf8')) as CheckpointPointer;
+    } catch {
+      pointer = null;
+    }
+  }
+  const step = pointer?.step ?? 0;
+  emit({ type: 'done', reason: 'cancelled', step, message: `cancelled while reading the files, before step ${step + 1}${pointer ? '; the last checkpoint is kept' : ''}` });
+  await flushed();
+  return {
+    reason: 'cancelled', steps: step, lastCheckpoint: pointer ? path.join(runDir, CHECKPOINTS_DIR, pointer.latest) : null,
+    bestCheckpoint: pointer?.best ? path.join(runDir, CHECKPOINTS_DIR, pointer.best.dir) : null, bestValLoss: pointer?.best?.valLoss ?? null, losses: [],
+  };
 }
 
 async function loadPointerBest(runDir: string): Promise<string | null> {

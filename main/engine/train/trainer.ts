@@ -22,8 +22,10 @@ export interface TrainerModel {
   /**
    * Adds the gradient of the mean loss of optimizer step `step` into `grads`
    * (zeroed by the loop) and returns that mean loss and its target count.
+   * May be async (data-parallel.ts waits for its worker ranks with a promise
+   * rather than blocking this thread: a worker's exit event then still arrives).
    */
-  gradients(step: number, grads: Map<string, Float32Array>): { loss: number; tokens: number };
+  gradients(step: number, grads: Map<string, Float32Array>): { loss: number; tokens: number } | Promise<{ loss: number; tokens: number }>;
   /** The named parameters' data changed (drop cached tensors). */
   paramsChanged(names: readonly string[]): void;
 }
@@ -113,7 +115,7 @@ export class Trainer {
       for (const g of this.grads.values()) g.fill(0);
       let r: { loss: number; tokens: number };
       try {
-        r = this.model.gradients(this.state.step, this.grads);
+        r = await this.model.gradients(this.state.step, this.grads);
       } catch (err) {
         if (await cb.onStepError?.(err)) continue;
         throw err;
