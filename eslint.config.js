@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-*/', 'release/', 'node_modules/', 'tests/fixtures/models/', 'coverage/'] },
+  { ignores: ['dist/', 'dist-*/', 'release/', 'node_modules/', 'tests/fixtures/models/', 'coverage/', '.cache/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
