@@ -1,18 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { initBackend } from '../../../main/engine/backend';
 import { createRng } from '../../../main/engine/rng';
 import { DataParallel, liveRankWorkers, RankCrashedError, rowRanges, sliceRows } from '../../../main/engine/train/data-parallel';
 import { isShared } from '../../../main/engine/train/params';
-import type { TrainEvent, TrainOptions } from '../../../main/engine/train/run-options';
+import type { TrainEvent } from '../../../main/engine/train/run-options';
 import { runTraining } from '../../../main/engine/train/run-training';
 import { TrainModel, type MicroBatch } from '../../../main/engine/train/train-model';
 import { bundleWorker } from '../helpers/bundle-worker';
-import { MICRO, randomStore, storyText, withTempDir } from './helpers';
+import { MICRO, randomStore, withStory } from './helpers';
 
-const TINY = path.resolve('tests/fixtures/models/tiny');
 let bundleDir: string;
 let workerUrl: string;
 
@@ -125,15 +124,6 @@ test('DataParallel refuses a store that is not in shared memory', async () => {
   );
   expect(liveRankWorkers()).toBe(0);
 });
-
-async function withStory<T>(fn: (dir: string, base: TrainOptions) => Promise<T>): Promise<T> {
-  return withTempDir(async (dir) => {
-    const file = path.join(dir, 'story.txt');
-    await writeFile(file, storyText(40, 1));
-    const base: TrainOptions = { modelDir: TINY, dataFiles: [file], outDir: path.join(dir, 'run'), lr: 3e-3, batch: 2, block: 32, sampleEvery: 0, valEvery: 100, maxValBlocks: 4 };
-    return fn(dir, base);
-  });
-}
 
 // Whole runs with worker threads: minutes when the machine is shared with other jobs.
 describe('runTraining with threads', { timeout: 300_000 }, () => {

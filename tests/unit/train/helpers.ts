@@ -1,10 +1,11 @@
 // Shared helpers for the training tests: a small random GPT-2 and a temp folder.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createRng } from '../../../main/engine/rng';
 import type { ModelConfig } from '../../../main/engine/model-config';
 import { ParamStore, parameterList } from '../../../main/engine/train/params';
+import type { TrainOptions } from '../../../main/engine/train/run-options';
 
 export const MICRO: ModelConfig = { nLayer: 2, nHead: 2, nEmbd: 8, nPositions: 16, vocabSize: 11, layerNormEpsilon: 1e-5, activation: 'gelu_new' };
 
@@ -51,4 +52,17 @@ export function storyText(paragraphs: number, seed: number): string {
     out.push(Array.from({ length: n }, () => SENTENCES[Math.floor(rng() * SENTENCES.length)]).join(' ') + ` (${p})`);
   }
   return out.join('\n\n');
+}
+
+/** The tiny fixture model (npm run fixtures). */
+export const TINY = path.resolve('tests/fixtures/models/tiny');
+
+/** A temp folder with a 40-paragraph story and the base options of a small run on the tiny model. */
+export async function withStory<T>(fn: (dir: string, base: TrainOptions) => Promise<T>): Promise<T> {
+  return withTempDir(async (dir) => {
+    const file = path.join(dir, 'story.txt');
+    await writeFile(file, storyText(40, 1));
+    const base: TrainOptions = { modelDir: TINY, dataFiles: [file], outDir: path.join(dir, 'run'), lr: 3e-3, batch: 2, block: 32, sampleEvery: 0, valEvery: 100, maxValBlocks: 4 };
+    return fn(dir, base);
+  });
 }

@@ -5,26 +5,16 @@ import path from 'node:path';
 import { initBackend } from '../../../main/engine/backend';
 import { loadModelFolder } from '../../../main/engine/model-loader';
 import { loadLatestCheckpoint } from '../../../main/engine/train/checkpoint';
-import { PauseGate, type TrainEvent, type TrainOptions } from '../../../main/engine/train/run-options';
+import { PauseGate, type TrainEvent } from '../../../main/engine/train/run-options';
 import { evaluationsSinceBest, isOutOfMemory, runTraining } from '../../../main/engine/train/run-training';
 import { TrainModel } from '../../../main/engine/train/train-model';
 import { TrainingDivergedError } from '../../../main/engine/train/trainer';
-import { storyText, withTempDir } from './helpers';
+import { withStory } from './helpers';
 
-const TINY = path.resolve('tests/fixtures/models/tiny');
 
 beforeAll(async () => {
   await initBackend('wasm');
 });
-
-async function withStory<T>(fn: (dir: string, base: TrainOptions) => Promise<T>): Promise<T> {
-  return withTempDir(async (dir) => {
-    const file = path.join(dir, 'story.txt');
-    await writeFile(file, storyText(40, 1));
-    const base: TrainOptions = { modelDir: TINY, dataFiles: [file], outDir: path.join(dir, 'run'), lr: 3e-3, batch: 2, block: 32, sampleEvery: 0, valEvery: 100, maxValBlocks: 4 };
-    return fn(dir, base);
-  });
-}
 
 describe('runTraining on the tiny model', () => {
   test('fine-tuning lowers the held-out perplexity, checkpoints load in the engine and score the same', async () => {
