@@ -63,9 +63,9 @@ function liveTensorBytes(p: MemoryPlanInput): number {
   const crossed = backpropBlocks(p);
   const blockMatrices = 12 * C * C * F32;
   const head = V * C * F32;
-  // Block matrices with their packed copies, biases and gains; the head as (V, C) (ParamStore
-  // uploads W to transpose it) and (C, V) with its packed copy. Embeddings are looked up in JS.
-  const weights = L * (PACKED * blockMatrices + 13 * C * F32) + 2 * C * F32 + head * (1 + PACKED);
+  // Block matrices with their packed copies, biases and gains; the head as (C, V) with its packed
+  // copy (ParamStore uploads the (V, C) W only for the transpose: see headChunk). Embeddings are looked up in JS.
+  const weights = L * (PACKED * blockMatrices + 13 * C * F32) + 2 * C * F32 + head * PACKED;
   // Trained blocks build their Wᵀ (packed too) for their backward and drop it after; frozen ones crossed by the backward keep it.
   const transposed = (crossed - p.trainedBlocks + (crossed > 0 ? 1 : 0)) * PACKED * blockMatrices;
   // One block's saved activations: ~22 (N, C) tensors plus the (B·H, T, T) attention weights.
@@ -77,6 +77,8 @@ function liveTensorBytes(p: MemoryPlanInput): number {
   // A block's backward: ~2x its activations of temporaries, the packed dy of each weight gradient (~9 (N, C)), its gradients.
   const blockBackward = crossed > 0 ? 2 * blockActs + 9 * N * C * F32 + blockMatrices : 0;
   // The head's chunk: logits, softmax, pᵀ and its packed copy (n, V) each, and the (V, C) gradient of the head.
+  // (A trained head's (V, C) upload for its transpose, once a step just before the chunks, is freed before them
+  // and smaller: it never sets the peak.)
   const rows = headChunkRows(V, N);
   const headChunk = 4 * rows * V * F32 + (p.freezeEmbeddings ? 0 : head);
   // Blocks below the backprop run forward only, one at a time, keeping nothing.
