@@ -84,7 +84,7 @@ export function formatEvent(e: TrainEvent): string {
       return `reading: file ${e.fileIndex + 1}/${e.fileCount} (${e.fileName}), ${mb(e.bytesRead)} of ${mb(e.totalBytes)} (${pct}%)\n`;
     }
     case 'memory':
-      return `memory: about ${gib(e.deviceBytes)} of tensors and ${gib(e.hostBytes)} of optimizer state; ${e.trainableParameters} trainable parameters\n`;
+      return `memory: about ${gib(e.deviceBytes)} of tensors and ${gib(e.hostBytes)} of optimizer state, ${gib(e.peakRssBytes)} at the peak in all; ${e.trainableParameters} trainable parameters\n`;
     case 'step':
       return (
         `step ${e.step}/${e.totalSteps}  epoch ${e.epoch.toFixed(2)}  loss ${e.loss.toFixed(4)}  lr ${e.lr.toExponential(2)}  ` +

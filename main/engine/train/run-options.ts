@@ -78,7 +78,8 @@ export type TrainEvent =
   | { type: 'dataset'; stats: DatasetStats; trainBlocks: number; valBlocks: number; steps: number; epochEstimateS: number }
   /** Progress of reading the files (throttled: reading-progress.ts); fileName is the base name only. */
   | { type: 'reading'; bytesRead: number; totalBytes: number; fileIndex: number; fileCount: number; fileName: string }
-  | { type: 'memory'; deviceBytes: number; hostBytes: number; trainableParameters: number; keptBlocks: number }
+  /** The plan's estimate before the first step (memory-estimate.ts); peakRssBytes is the whole process. */
+  | { type: 'memory'; deviceBytes: number; hostBytes: number; peakRssBytes: number; trainableParameters: number; keptBlocks: number }
   | {
       type: 'step';
       step: number;

@@ -83,6 +83,10 @@ describe('inkwell finetune', () => {
   test.for([
     [{ type: 'eval', step: 4, valLoss: 2, valPerplexity: Math.exp(2), best: true }, 'step 4: validation loss 2.0000 (perplexity 7.39), best so far\n'],
     [{ type: 'warning', code: 'lr-zero', message: 'the learning rate is 0' }, 'warning: the learning rate is 0\n'],
+    [
+      { type: 'memory', deviceBytes: 1.5 * 2 ** 30, hostBytes: 2 * 2 ** 30, peakRssBytes: 3.6 * 2 ** 30, trainableParameters: 124439808, keptBlocks: 0 },
+      'memory: about 1.50 GiB of tensors and 2.00 GiB of optimizer state, 3.60 GiB at the peak in all; 124439808 trainable parameters\n',
+    ],
     [{ type: 'sample', step: 2, text: 'Hi', copyRate: 0.25, copiedTokens: 3 }, '--- sample at step 2 (25% copied from the training text) ---\nHi\n---\n'],
   ] as const)('formats %j', ([event, line]) => {
     expect(formatEvent(event)).toBe(line);
