@@ -232,7 +232,7 @@ function mergeHeap(symbols: number[], merges: Map<number, number>): number[] {
 }
 
 /** Reads a tokenizer file as text, refusing sizes no real tokenizer has (GPT-2's are 1 MB and 0.5 MB). */
-async function readCapped(filePath: string): Promise<string> {
+export async function readTokenizerFile(filePath: string): Promise<string> {
   const stat = await fs.stat(filePath);
   if (!stat.isFile()) throw new TokenizerError(`${path.basename(filePath)}: not a regular file`);
   if (stat.size > MAX_TOKENIZER_FILE_BYTES) {
@@ -261,7 +261,7 @@ export class Gpt2Tokenizer implements TextTokenizer {
   }
 
   static async fromFiles(vocabJsonPath: string, mergesTxtPath: string): Promise<Gpt2Tokenizer> {
-    const [vocab, merges] = await Promise.all([readCapped(vocabJsonPath), readCapped(mergesTxtPath)]);
+    const [vocab, merges] = await Promise.all([readTokenizerFile(vocabJsonPath), readTokenizerFile(mergesTxtPath)]);
     return new Gpt2Tokenizer(buildTables(vocab, merges, path.basename(vocabJsonPath), path.basename(mergesTxtPath)));
   }
 

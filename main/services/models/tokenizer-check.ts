@@ -17,10 +17,9 @@
  * when the model is used (in its worker), so this is an early, friendly
  * refusal, not the only one.
  */
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { BYTE_TO_CHAR } from '../../engine/byte-unicode';
-import { EOS_TOKEN, MAX_TOKENIZER_FILE_BYTES } from '../../engine/tokenizer';
+import { EOS_TOKEN, readTokenizerFile, TokenizerError } from '../../engine/tokenizer';
 
 /** The loader packs ids and ranks below 2^24 (tokenizer.ts's ID_LIMIT). */
 const ID_LIMIT = 2 ** 24;
@@ -40,10 +39,6 @@ function slicer(sliceMs: number): (i: number) => Promise<void> | null {
       start = performance.now();
     });
   };
-}
-
-export class TokenizerFileError extends Error {
-  override name = 'TokenizerFileError';
 }
 
 /** The byte-level alphabet as a lookup by char code (its 256 chars all lie below U+0144). */
@@ -143,9 +138,9 @@ function parsedEntries(json: string, label: string): [string, unknown][] {
   try {
     parsed = JSON.parse(json);
   } catch (e) {
-    throw new TokenizerFileError(`${label}: not valid JSON (${(e as Error).message})`);
+    throw new TokenizerError(`${label}: not valid JSON (${(e as Error).message})`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TokenizerFileError(`${label}: must be a JSON object of token -> id`);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TokenizerError(`${label}: must be a JSON object of token -> id`);
   return Object.entries(parsed as Record<string, unknown>);
 }
 
@@ -155,7 +150,7 @@ export async function checkVocab(json: string, label: string, sliceMs = SLICE_MS
   const scanned = await scanFlatVocab(text, sliceMs);
   const entries: Iterable<[string, unknown]> & { readonly size?: number; readonly length?: number } = scanned ?? parsedEntries(text, label);
   const n = scanned ? scanned.size : (entries as [string, unknown][]).length;
-  if (n >= ID_LIMIT) throw new TokenizerFileError(`${label}: ${n} tokens is more than supported`);
+  if (n >= ID_LIMIT) throw new TokenizerError(`${label}: ${n} tokens is more than supported`);
   // The token holding each id: n distinct integers in 0..n-1 are exactly 0..n-1, so this also proves there is no gap.
   const holder = new Array<string | undefined>(n);
   const ids = new Map<string, number>();
@@ -165,18 +160,18 @@ export async function checkVocab(json: string, label: string, sliceMs = SLICE_MS
     const pause = slice(t++);
     if (pause) await pause;
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0) {
-      throw new TokenizerFileError(`${label}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}, expected a non-negative integer`);
+      throw new TokenizerError(`${label}: token ${JSON.stringify(token)} has id ${JSON.stringify(id)}, expected a non-negative integer`);
     }
-    if (id >= n) throw new TokenizerFileError(`${label}: ids must be 0..${n - 1} without gaps, token ${JSON.stringify(token)} has ${id}`);
-    if (holder[id] !== undefined) throw new TokenizerFileError(`${label}: id ${id} is used by both ${JSON.stringify(holder[id])} and ${JSON.stringify(token)}`);
-    if (!isByteLevel(token)) throw new TokenizerFileError(`${label}: token ${JSON.stringify(token)} (id ${id}) is not a GPT-2 byte-level token`);
+    if (id >= n) throw new TokenizerError(`${label}: ids must be 0..${n - 1} without gaps, token ${JSON.stringify(token)} has ${id}`);
+    if (holder[id] !== undefined) throw new TokenizerError(`${label}: id ${id} is used by both ${JSON.stringify(holder[id])} and ${JSON.stringify(token)}`);
+    if (!isByteLevel(token)) throw new TokenizerError(`${label}: token ${JSON.stringify(token)} (id ${id}) is not a GPT-2 byte-level token`);
     holder[id] = token;
     ids.set(token, id);
   }
   BYTE_TO_CHAR.forEach((c, b) => {
-    if (!ids.has(c)) throw new TokenizerFileError(`${label}: byte 0x${b.toString(16).padStart(2, '0')} (${JSON.stringify(c)}) has no token; not a byte-level vocabulary`);
+    if (!ids.has(c)) throw new TokenizerError(`${label}: byte 0x${b.toString(16).padStart(2, '0')} (${JSON.stringify(c)}) has no token; not a byte-level vocabulary`);
   });
-  if (!ids.has(EOS_TOKEN)) throw new TokenizerFileError(`${label}: no ${EOS_TOKEN} token`);
+  if (!ids.has(EOS_TOKEN)) throw new TokenizerError(`${label}: no ${EOS_TOKEN} token`);
   return { ids, size: n };
 }
 
@@ -199,31 +194,21 @@ export async function checkMerges(text: string, ids: ReadonlyMap<string, number>
     const a = line.slice(0, space);
     const b = line.slice(space + 1);
     if (space <= 0 || b === '' || b.includes(' ')) {
-      throw new TokenizerFileError(`${where}: expected two tokens separated by one space, got ${JSON.stringify(line.slice(0, 80))}`);
+      throw new TokenizerError(`${where}: expected two tokens separated by one space, got ${JSON.stringify(line.slice(0, 80))}`);
     }
     for (const tok of [a, b, a + b]) {
-      if (!ids.has(tok)) throw new TokenizerFileError(`${where}: token ${JSON.stringify(tok)} is not in the vocabulary`);
+      if (!ids.has(tok)) throw new TokenizerError(`${where}: token ${JSON.stringify(tok)} is not in the vocabulary`);
     }
-    if (seen.size >= ID_LIMIT) throw new TokenizerFileError(`${where}: more than ${ID_LIMIT} merges`);
-    if (seen.has(line)) throw new TokenizerFileError(`${where}: duplicate merge ${JSON.stringify(line)}`);
+    if (seen.size >= ID_LIMIT) throw new TokenizerError(`${where}: more than ${ID_LIMIT} merges`);
+    if (seen.has(line)) throw new TokenizerError(`${where}: duplicate merge ${JSON.stringify(line)}`);
     seen.add(line);
   }
   return seen.size;
 }
 
-/** Reads a tokenizer file as text, refusing what is not a file and sizes no real tokenizer has (as the loader does). */
-async function readCapped(file: string): Promise<string> {
-  const st = await fs.stat(file);
-  if (!st.isFile()) throw new TokenizerFileError(`${path.basename(file)}: not a regular file`);
-  if (st.size > MAX_TOKENIZER_FILE_BYTES) {
-    throw new TokenizerFileError(`${path.basename(file)}: ${st.size} bytes is larger than any tokenizer file (max ${MAX_TOKENIZER_FILE_BYTES})`);
-  }
-  return fs.readFile(file, 'utf8');
-}
-
 /** Checks a folder's vocab.json and merges.txt; the vocabulary size is what model-folder.ts compares with config.json. */
 export async function checkTokenizerFiles(vocabFile: string, mergesFile: string): Promise<{ vocabSize: number; merges: number }> {
-  const [vocabText, mergesText] = await Promise.all([readCapped(vocabFile), readCapped(mergesFile)]);
+  const [vocabText, mergesText] = await Promise.all([readTokenizerFile(vocabFile), readTokenizerFile(mergesFile)]);
   const { ids, size } = await checkVocab(vocabText, path.basename(vocabFile));
   return { vocabSize: size, merges: await checkMerges(mergesText, ids, path.basename(mergesFile)) };
 }
